@@ -1,0 +1,31 @@
+"""The one validated configuration object of ShopWatch.
+
+Every package may import this one; it imports no other ShopWatch package.
+"""
+
+from __future__ import annotations
+
+from config.loader import ConfigError, find_config_path, load_config, parse_config
+from config.schema import (
+    Config,
+    EmailConfig,
+    KeywordConfig,
+    ProductConfig,
+    ScheduleConfig,
+    SiteConfig,
+    Thresholds,
+)
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "EmailConfig",
+    "KeywordConfig",
+    "ProductConfig",
+    "ScheduleConfig",
+    "SiteConfig",
+    "Thresholds",
+    "find_config_path",
+    "load_config",
+    "parse_config",
+]

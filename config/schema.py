@@ -1,0 +1,166 @@
+"""Pydantic models of ``shopwatch.toml``. Unknown keys are errors, so a typo is caught."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DEFAULT_DATABASE_URL = "sqlite:///shopwatch.db"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteConfig(_Strict):
+    """One shop or platform to crawl."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    adapter: str = "demoshop"
+    base_url: str
+    render: Literal["http", "browser"] = "http"
+    wait_for: str | None = None
+    search_path: str | None = None
+    product_path: str | None = None
+    suggest_path: str | None = None
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    search_pages: int = Field(default=3, ge=1, le=50)
+    listing_paths: list[str] = []
+    title_limit_bytes: int = Field(default=60, ge=10)
+    user_agent: str | None = None
+    download_delay: float = Field(default=1.0, ge=0)
+    concurrency: int = Field(default=4, ge=1, le=64)
+    autothrottle: bool = True
+    obey_robots_txt: bool = True
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+
+class ProductConfig(_Strict):
+    """A product page to watch, ours or a competitor's."""
+
+    site: str
+    id: str = Field(min_length=1)
+    role: Literal["own", "competitor"] = "competitor"
+    group: str = "default"
+    url: str | None = None
+
+
+class KeywordConfig(_Strict):
+    """A search term whose result ranks are tracked every day."""
+
+    term: str = Field(min_length=1)
+    group: str = "default"
+    sites: list[str] = []
+
+
+class Thresholds(_Strict):
+    """When the monitor raises an alert."""
+
+    rank_drop: int = Field(default=3, ge=1)
+    first_page_size: int = Field(default=20, ge=1)
+    price_move_pct: float = Field(default=5.0, gt=0)
+    top_k: int = Field(default=10, ge=1)
+
+
+class ScheduleConfig(_Strict):
+    time: str = Field(default="06:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str = "Asia/Shanghai"
+    crawl_timeout_s: int = Field(default=3600, ge=10)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class EmailConfig(_Strict):
+    """SMTP settings. The password is read from the environment variable ``password_env``."""
+
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    user: str | None = None
+    password_env: str = "SHOPWATCH_SMTP_PASSWORD"
+    sender: str = "shopwatch@localhost"
+    recipients: list[str] = []
+    timeout_s: float = Field(default=30.0, gt=0)
+
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+", address):
+                raise ValueError(f"not an e-mail address: {address!r}")
+        return value
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env)
+
+
+class OwnConfig(_Strict):
+    """How our own listings are recognised in search results."""
+
+    shops: list[str] = []
+    brands: list[str] = []
+
+
+class CompetitorConfig(_Strict):
+    shops: list[str] = []
+    brands: list[str] = []
+
+
+class KeywordLibraryConfig(_Strict):
+    user_words: list[str] = []
+    stop_words: list[str] = []
+
+
+class Config(_Strict):
+    database_url: str = DEFAULT_DATABASE_URL
+    export_dir: str = "exports"
+    own: OwnConfig = OwnConfig()
+    competitors: CompetitorConfig = CompetitorConfig()
+    sites: list[SiteConfig] = Field(default=[], min_length=1)
+    products: list[ProductConfig] = []
+    keywords: list[KeywordConfig] = []
+    thresholds: Thresholds = Thresholds()
+    schedule: ScheduleConfig = ScheduleConfig()
+    email: EmailConfig = EmailConfig()
+    keyword_library: KeywordLibraryConfig = KeywordLibraryConfig()
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        names = [site.name for site in self.sites]
+        if len(set(names)) != len(names):
+            raise ValueError("site names must be unique")
+        for i, product in enumerate(self.products):
+            if product.site not in names:
+                raise ValueError(f"products[{i}].site: unknown site {product.site!r}")
+        for i, keyword in enumerate(self.keywords):
+            for site in keyword.sites:
+                if site not in names:
+                    raise ValueError(f"keywords[{i}].sites: unknown site {site!r}")
+        return self
+
+    def site(self, name: str) -> SiteConfig:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        raise KeyError(name)
+
+    def keyword_sites(self, keyword: KeywordConfig) -> list[str]:
+        """The sites a keyword is tracked on: all sites unless it names some."""
+        return keyword.sites or [site.name for site in self.sites]

@@ -1,0 +1,1 @@
+"""The Scrapy project: settings, spiders, items, pipelines and one small adapter per site."""

@@ -1,0 +1,73 @@
+"""Typed items that parsers return. Prices are Decimal + ISO currency + raw text; unknown is None."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass
+class Money:
+    """A parsed price. ``amount`` is None when the text held no readable price (never 0)."""
+
+    amount: Decimal | None
+    currency: str | None
+    raw: str | None
+
+
+@dataclass
+class ProductItem:
+    """A product as one page showed it (a product page or a search/listing entry)."""
+
+    site: str
+    external_id: str
+    url: str | None = None
+    title: str | None = None
+    price: Money | None = None
+    list_price: Money | None = None
+    in_stock: bool | None = None
+    sales_count: int | None = None
+    rating: Decimal | None = None
+    review_count: int | None = None
+    shop: str | None = None
+    brand: str | None = None
+    from_product_page: bool = False
+
+
+@dataclass
+class RankItem:
+    """One slot of a search result page. Positions are 1-based over all pages crawled.
+
+    ``organic_position`` counts only unpaid results and is None for a sponsored slot.
+    """
+
+    site: str
+    keyword: str
+    page: int
+    position: int
+    organic_position: int | None
+    sponsored: bool
+    product: ProductItem
+
+
+@dataclass
+class SearchPage:
+    """What a parser read from one search result page: slots in page order and the next page."""
+
+    products: list[tuple[ProductItem, bool]] = field(default_factory=list)  # (item, sponsored)
+    next_url: str | None = None
+
+
+@dataclass
+class ListingPage:
+    """A shop or category listing page: product page URLs and the next page."""
+
+    product_urls: list[str] = field(default_factory=list)
+    next_url: str | None = None
+
+
+@dataclass
+class SuggestionItem:
+    site: str
+    seed: str
+    terms: list[str] = field(default_factory=list)

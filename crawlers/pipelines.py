@@ -1,0 +1,124 @@
+"""Write items to the database in batches and keep each site's crawl run up to date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from config import Config
+from crawlers.identity import is_own, product_group
+from crawlers.items import ProductItem, RankItem
+from crawlers.spiders.base import ShopSpider
+from db import repo
+from db.session import session_scope
+
+logger = logging.getLogger(__name__)
+
+
+class DatabasePipeline:
+    """Buffers items and upserts them every ``SHOPWATCH_BATCH_SIZE`` items and at the end."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.config: Config = crawler.settings["SHOPWATCH_CONFIG"]
+        self.day: dt.date = crawler.settings["SHOPWATCH_DAY"]
+        self.batch_size = crawler.settings.getint("SHOPWATCH_BATCH_SIZE", 500)
+        self.buffer: list[ProductItem | RankItem] = []
+        self.runs: dict[str, tuple[int, int, int]] = {}  # site -> (site id, run id, attempt)
+        self.keyword_ids: dict[tuple[str, str], int] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DatabasePipeline:
+        return cls(crawler)
+
+    @property
+    def spider(self) -> ShopSpider:
+        spider = self.crawler.spider
+        assert isinstance(spider, ShopSpider)
+        return spider
+
+    def open_spider(self) -> None:
+        spider = self.spider
+        with session_scope(self.config.database_url) as session:
+            for site in spider.target_sites():
+                if not spider.has_work(site):
+                    continue
+                site_id = repo.ensure_site(session, site.name, site.adapter, site.base_url)
+                run_id, attempt = repo.begin_run(session, site_id, spider.name, self.day)
+                self.runs[site.name] = (site_id, run_id, attempt)
+                for keyword in self.config.keywords:
+                    if site.name in self.config.keyword_sites(keyword):
+                        self.keyword_ids[site.name, keyword.term] = repo.ensure_keyword(
+                            session, site_id, keyword.term, keyword.group)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ProductItem | RankItem):
+            self.buffer.append(item)
+            if len(self.buffer) >= self.batch_size:
+                self.flush()
+        return item
+
+    def close_spider(self) -> None:
+        self.flush()
+        health = self.spider.health
+        with session_scope(self.config.database_url) as session:
+            for site, (_site_id, run_id, attempt) in self.runs.items():
+                seen = health.get(site)
+                if seen is None:
+                    status, summary, counts = "failed", "no pages were requested", (0, 0, 0)
+                else:
+                    status, summary = seen.status, seen.summary
+                    counts = (seen.items, seen.pages, seen.errors + seen.blocked)
+                repo.finish_run(session, run_id, status, items=counts[0], pages=counts[1],
+                                errors=counts[2], error_summary=summary)
+                if status == "ok":
+                    repo.prune_stale(session, run_id, attempt)
+                logger.info("crawl run %s/%s %s: %s", site, self.spider.name, self.day, status)
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        by_site: dict[str, list[ProductItem | RankItem]] = defaultdict(list)
+        for item in self.buffer:
+            by_site[item.site].append(item)
+        with session_scope(self.config.database_url) as session:
+            for site, items in by_site.items():
+                if site in self.runs:
+                    self._write_site(session, site, items)
+        self.crawler.stats.inc_value("shopwatch/items_written", len(self.buffer))
+        self.buffer.clear()
+
+    def _product_row(self, item: ProductItem) -> dict[str, Any]:
+        return {"external_id": item.external_id, "url": item.url, "title": item.title,
+                "shop": item.shop, "brand": item.brand, "is_own": is_own(self.config, item),
+                "group": product_group(self.config, item)}
+
+    def _write_site(self, session: Any, site: str, items: list[ProductItem | RankItem]) -> None:
+        site_id, run_id, attempt = self.runs[site]
+        products = [i.product if isinstance(i, RankItem) else i for i in items]
+        ids = repo.upsert_products(session, site_id, [self._product_row(p) for p in products])
+        snapshots = [_snapshot_row(p, run_id, ids[p.external_id], attempt) for p in products]
+        repo.upsert_snapshots(session, snapshots)
+        repo.upsert_ranks(session, [
+            {"crawl_run_id": run_id, "keyword_id": self.keyword_ids[site, i.keyword],
+             "product_id": ids[i.product.external_id], "attempt": attempt,
+             "position": i.position, "organic_position": i.organic_position, "page": i.page,
+             "sponsored": i.sponsored}
+            for i in items if isinstance(i, RankItem)])
+
+
+def _snapshot_row(item: ProductItem, run_id: int, product_id: int, attempt: int) -> dict[str, Any]:
+    price, list_price = item.price, item.list_price
+    return {
+        "crawl_run_id": run_id, "product_id": product_id, "attempt": attempt,
+        "price": price.amount if price else None,
+        "list_price": list_price.amount if list_price else None,
+        "currency": (price.currency if price else None),
+        "price_raw": price.raw if price else None,
+        "in_stock": item.in_stock, "sales_count": item.sales_count, "rating": item.rating,
+        "review_count": item.review_count, "title": item.title,
+    }

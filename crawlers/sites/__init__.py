@@ -1,0 +1,57 @@
+"""Site adapters, registered by name. An adapter is a module of pure parsers and URL paths."""
+
+from __future__ import annotations
+
+from typing import Protocol
+from urllib.parse import quote
+
+from scrapy.http import TextResponse
+
+from config import SiteConfig
+from crawlers.items import ListingPage, ProductItem, SearchPage
+from crawlers.sites import demoshop
+
+
+class SiteAdapter(Protocol):
+    SEARCH_PATH: str
+    PRODUCT_PATH: str
+    SUGGEST_PATH: str
+
+    def check_blocked(self, response: TextResponse) -> None: ...
+
+    def parse_search(self, response: TextResponse, site: str, currency: str) -> SearchPage: ...
+
+    def parse_product(self, response: TextResponse, site: str, currency: str) -> ProductItem: ...
+
+    def parse_listing(self, response: TextResponse) -> ListingPage: ...
+
+    def parse_suggestions(self, response: TextResponse) -> list[str]: ...
+
+
+ADAPTERS: dict[str, SiteAdapter] = {"demoshop": demoshop}
+
+
+class UnknownAdapter(KeyError):
+    pass
+
+
+def get_adapter(name: str) -> SiteAdapter:
+    try:
+        return ADAPTERS[name]
+    except KeyError:
+        raise UnknownAdapter(f"unknown site adapter {name!r}; known: {sorted(ADAPTERS)}") from None
+
+
+def search_url(site: SiteConfig, keyword: str, page: int) -> str:
+    path = site.search_path or get_adapter(site.adapter).SEARCH_PATH
+    return site.base_url + path.format(keyword=quote(keyword), page=page)
+
+
+def product_url(site: SiteConfig, product_id: str) -> str:
+    path = site.product_path or get_adapter(site.adapter).PRODUCT_PATH
+    return site.base_url + path.format(id=quote(product_id))
+
+
+def suggest_url(site: SiteConfig, seed: str) -> str:
+    path = site.suggest_path or get_adapter(site.adapter).SUGGEST_PATH
+    return site.base_url + path.format(keyword=quote(seed))

@@ -1,0 +1,143 @@
+"""Adapter for the bundled demo shop: search results, item pages, shop listings, suggestions.
+
+Pure functions of a response; no I/O, no clock, no settings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal, InvalidOperation
+
+import extruct
+from scrapy.http import TextResponse
+
+from crawlers.errors import LayoutChanged, PageBlocked
+from crawlers.items import ListingPage, ProductItem, SearchPage
+from crawlers.prices import parse_price
+
+SEARCH_PATH = "/search?q={keyword}&page={page}"
+PRODUCT_PATH = "/item/{id}.html"
+SUGGEST_PATH = "/suggest?q={keyword}"
+BLOCK_MARKERS = ("安全验证", "验证码", "captcha", "robot check")
+
+
+def check_blocked(response: TextResponse) -> None:
+    """Raise PageBlocked for a captcha or verification page."""
+    title = (response.css("title::text").get() or "").lower()
+    if any(marker in title for marker in BLOCK_MARKERS) or response.css(".captcha-box"):
+        raise PageBlocked(f"captcha page: {title.strip() or 'verification'}", response.url)
+
+
+def _int(text: str | None) -> int | None:
+    match = re.search(r"\d+", (text or "").replace(",", ""))
+    return int(match.group()) if match else None
+
+
+def _decimal(text: object) -> Decimal | None:
+    try:
+        return Decimal(str(text).strip()) if text not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def parse_search(response: TextResponse, site: str, currency: str = "CNY") -> SearchPage:
+    """Slots of one search result page in page order, with the sponsored flag."""
+    check_blocked(response)
+    results = response.css("ul.result-list")
+    if not results:
+        if response.css(".no-result"):
+            return SearchPage()
+        raise LayoutChanged(f"no result list on {response.url}")
+    page = SearchPage(next_url=None)
+    for node in results.css("li.item"):
+        external_id = node.attrib.get("data-id")
+        if not external_id:
+            raise LayoutChanged(f"result item without data-id on {response.url}")
+        item = ProductItem(
+            site=site,
+            external_id=external_id,
+            url=response.urljoin(node.css("a.title::attr(href)").get("")),
+            title=(node.css("a.title::text").get() or "").strip() or None,
+            price=parse_price(node.css(".price::text").get(), currency),
+            list_price=parse_price(node.css(".list-price::text").get(), currency),
+            shop=(node.css(".shop::text").get() or "").strip() or None,
+            sales_count=_int(node.css(".sales::text").get()),
+            rating=_decimal(node.css(".rating::text").get()),
+        )
+        sponsored = "ad" in node.attrib.get("class", "").split() or bool(node.css(".ad-tag"))
+        page.products.append((item, sponsored))
+    next_href = response.css(".pager a.next::attr(href)").get()
+    page.next_url = response.urljoin(next_href) if next_href else None
+    return page
+
+
+def _json_ld_product(response: TextResponse) -> dict[str, object]:
+    data = extruct.extract(response.text, base_url=response.url, syntaxes=["json-ld"],
+                           uniform=True)
+    for entry in data.get("json-ld", []):
+        if entry.get("@type") == "Product":
+            return dict(entry)
+    return {}
+
+
+def parse_product(response: TextResponse, site: str, currency: str = "CNY") -> ProductItem:
+    """A product page: schema.org JSON-LD first, the visible page as fallback."""
+    check_blocked(response)
+    ld = _json_ld_product(response)
+    offers = ld.get("offers") or {}
+    offer = offers[0] if isinstance(offers, list) and offers else offers
+    offer = offer if isinstance(offer, dict) else {}
+    external_id = str(ld.get("sku") or response.css(".detail::attr(data-id)").get() or "")
+    if not external_id:
+        raise LayoutChanged(f"no product id on {response.url}")
+    price_text = offer.get("price")
+    price = (parse_price(str(price_text), str(offer.get("priceCurrency") or currency))
+             if price_text is not None else parse_price(response.css(".price::text").get(),
+                                                        currency))
+    availability = str(offer.get("availability") or "")
+    in_stock: bool | None
+    if availability:
+        in_stock = availability.rstrip("/").rsplit("/", 1)[-1] == "InStock"
+    else:
+        stock_text = response.css(".stock::text").get() or ""
+        in_stock = True if "有货" in stock_text else False if "无货" in stock_text else None
+    rating = ld.get("aggregateRating") or {}
+    rating = rating if isinstance(rating, dict) else {}
+    brand = ld.get("brand")
+    seller = offer.get("seller")
+    return ProductItem(
+        site=site,
+        external_id=external_id,
+        url=response.url,
+        title=str(ld.get("name") or response.css("h1.title::text").get("")).strip() or None,
+        price=price,
+        list_price=parse_price(response.css(".list-price::text").get(), currency),
+        in_stock=in_stock,
+        sales_count=_int(response.css(".sales::attr(data-value)").get()),
+        rating=_decimal(rating.get("ratingValue")),
+        review_count=_int(str(rating.get("reviewCount") or "")),
+        shop=str(seller.get("name")) if isinstance(seller, dict) else
+        (response.css(".shop a::text").get() or None),
+        brand=str(brand.get("name")) if isinstance(brand, dict) else (str(brand) if brand else None),
+        from_product_page=True,
+    )
+
+
+def parse_listing(response: TextResponse) -> ListingPage:
+    """A shop page: the product links and the next page."""
+    check_blocked(response)
+    if not response.css("ul.shop-items"):
+        raise LayoutChanged(f"no shop item list on {response.url}")
+    urls = [response.urljoin(h) for h in response.css("ul.shop-items a.title::attr(href)").getall()]
+    next_href = response.css(".pager a.next::attr(href)").get()
+    return ListingPage(urls, response.urljoin(next_href) if next_href else None)
+
+
+def parse_suggestions(response: TextResponse) -> list[str]:
+    check_blocked(response)
+    try:
+        data = json.loads(response.text)
+    except json.JSONDecodeError as exc:
+        raise LayoutChanged(f"suggestions are not JSON on {response.url}") from exc
+    return [str(term) for term in data.get("result", []) if str(term).strip()]

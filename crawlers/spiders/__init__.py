@@ -1,0 +1,1 @@
+"""Spiders only schedule requests and hand responses to the site adapters' parsers."""

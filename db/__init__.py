@@ -1,0 +1,1 @@
+"""The storage floor of ShopWatch: models, sessions, migrations, repository functions."""

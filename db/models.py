@@ -1,0 +1,159 @@
+"""SQLAlchemy 2.0 typed models. Observations are keyed by crawl run, so a rerun upserts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(14, 2)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    adapter: Mapped[str] = mapped_column(String(64))
+    base_url: Mapped[str] = mapped_column(String(512))
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("site_id", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(128))
+    url: Mapped[str | None] = mapped_column(String(2048))
+    title: Mapped[str | None] = mapped_column(Text)
+    shop: Mapped[str | None] = mapped_column(String(256))
+    brand: Mapped[str | None] = mapped_column(String(256))
+    is_own: Mapped[bool] = mapped_column(Boolean, default=False)
+    group: Mapped[str | None] = mapped_column(String(128))
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CrawlRun(Base):
+    """One spider's crawl of one site for one day; a rerun of the day reuses the row."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (UniqueConstraint("site_id", "spider", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    spider: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    items_count: Mapped[int] = mapped_column(Integer, default=0)
+    pages_count: Mapped[int] = mapped_column(Integer, default=0)
+    errors_count: Mapped[int] = mapped_column(Integer, default=0)
+    error_summary: Mapped[str | None] = mapped_column(Text)
+
+
+class ProductSnapshot(Base):
+    __tablename__ = "product_snapshots"
+    __table_args__ = (UniqueConstraint("crawl_run_id", "product_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    price: Mapped[Decimal | None] = mapped_column(Money)
+    list_price: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    price_raw: Mapped[str | None] = mapped_column(String(128))
+    in_stock: Mapped[bool | None] = mapped_column(Boolean)
+    sales_count: Mapped[int | None] = mapped_column(Integer)
+    rating: Mapped[Decimal | None] = mapped_column(Numeric(3, 2))
+    review_count: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(Text)
+
+
+class Keyword(Base):
+    __tablename__ = "keywords"
+    __table_args__ = (UniqueConstraint("site_id", "term"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    term: Mapped[str] = mapped_column(String(256))
+    group: Mapped[str] = mapped_column(String(128), default="default")
+    source: Mapped[str] = mapped_column(String(16), default="manual")  # manual/suggestion/mined
+
+
+class RankObservation(Base):
+    __tablename__ = "rank_observations"
+    __table_args__ = (UniqueConstraint("crawl_run_id", "keyword_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    keyword_id: Mapped[int] = mapped_column(ForeignKey("keywords.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    position: Mapped[int] = mapped_column(Integer)
+    organic_position: Mapped[int | None] = mapped_column(Integer)
+    page: Mapped[int] = mapped_column(Integer)
+    sponsored: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Alert(Base):
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    site: Mapped[str | None] = mapped_column(String(64))
+    product_external_id: Mapped[str | None] = mapped_column(String(128))
+    keyword: Mapped[str | None] = mapped_column(String(256))
+    subject: Mapped[str] = mapped_column(Text)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    dedup_key: Mapped[str] = mapped_column(String(512), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class KeywordTerm(Base):
+    """One term of the keyword library, per group and source."""
+
+    __tablename__ = "keyword_terms"
+    __table_args__ = (UniqueConstraint("group", "source", "term"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(32))  # search_term/suggestion/competitor_title/own
+    term: Mapped[str] = mapped_column(String(128))
+    frequency: Mapped[int] = mapped_column(Integer, default=0)
+    doc_frequency: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    first_seen: Mapped[dt.date] = mapped_column(Date)
+    last_seen: Mapped[dt.date] = mapped_column(Date)
+    extra: Mapped[dict[str, object] | None] = mapped_column(JSON)

@@ -1,0 +1,153 @@
+"""Small repository functions. Each takes a Session; the caller owns the transaction.
+
+Upserts use the dialect's ``INSERT ... ON CONFLICT`` (SQLite and PostgreSQL share the API), so a
+rerun of the same day updates rows instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from db.models import (
+    CrawlRun,
+    Keyword,
+    Product,
+    ProductSnapshot,
+    RankObservation,
+    Site,
+    utcnow,
+)
+
+
+def _insert(session: Session, table: Table) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]],
+           keys: Sequence[str], update_columns: Iterable[str] | None = None) -> None:
+    """Insert ``rows``; on a conflict over ``keys`` update ``update_columns`` (or do nothing)."""
+    if not rows:
+        return
+    # One statement may not touch a key twice (PostgreSQL refuses it): the last row wins.
+    rows = list({tuple(row[k] for k in keys): row for row in rows}.values())
+    statement = _insert(session, table)
+    columns = list(update_columns) if update_columns is not None else []
+    if columns:
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: statement.excluded[name] for name in columns},
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(keys))
+    session.execute(statement, list(rows))
+
+
+def ensure_site(session: Session, name: str, adapter: str, base_url: str) -> int:
+    upsert(session, Site.__table__, [{"name": name, "adapter": adapter, "base_url": base_url}],
+           ["name"], ["adapter", "base_url"])
+    return int(session.scalars(select(Site.id).where(Site.name == name)).one())
+
+
+def ensure_keyword(session: Session, site_id: int, term: str, group: str,
+                   source: str = "manual") -> int:
+    upsert(session, Keyword.__table__,
+           [{"site_id": site_id, "term": term, "group": group, "source": source}],
+           ["site_id", "term"], ["group"])
+    statement = select(Keyword.id).where(Keyword.site_id == site_id, Keyword.term == term)
+    return int(session.scalars(statement).one())
+
+
+def begin_run(session: Session, site_id: int, spider: str, day: dt.date) -> tuple[int, int]:
+    """Start (or restart) the crawl run of a site, spider and day; returns (run id, attempt)."""
+    run = session.scalars(select(CrawlRun).where(
+        CrawlRun.site_id == site_id, CrawlRun.spider == spider, CrawlRun.day == day)).one_or_none()
+    if run is None:
+        run = CrawlRun(site_id=site_id, spider=spider, day=day, attempt=1, status="running")
+        session.add(run)
+    else:
+        run.attempt += 1
+        run.status = "running"
+        run.started_at = utcnow()
+        run.finished_at = None
+        run.items_count = run.pages_count = run.errors_count = 0
+        run.error_summary = None
+    session.flush()
+    return run.id, run.attempt
+
+
+def finish_run(session: Session, run_id: int, status: str, *, items: int, pages: int,
+               errors: int, error_summary: str | None) -> None:
+    session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
+        status=status, finished_at=utcnow(), items_count=items, pages_count=pages,
+        errors_count=errors, error_summary=error_summary))
+
+
+def prune_stale(session: Session, run_id: int, attempt: int) -> None:
+    """After a complete rerun, drop what only an earlier attempt of the run saw."""
+    for model in (ProductSnapshot, RankObservation):
+        session.execute(delete(model).where(model.crawl_run_id == run_id,
+                                            model.attempt < attempt))
+
+
+def fail_unfinished_runs(session: Session, reason: str, day: dt.date | None = None) -> int:
+    """Mark runs still 'running' (their process died or timed out) as failed."""
+    statement = update(CrawlRun).where(CrawlRun.status == "running")
+    if day is not None:
+        statement = statement.where(CrawlRun.day == day)
+    result = session.execute(statement.values(status="failed", finished_at=utcnow(),
+                                              error_summary=reason))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def upsert_products(session: Session, site_id: int,
+                    rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert or refresh products; returns external id -> product id.
+
+    A field the page did not show (None) never overwrites what we knew.
+    """
+    if not rows:
+        return {}
+    by_id: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        merged = by_id.setdefault(row["external_id"], {"site_id": site_id})
+        merged.update({k: v for k, v in row.items() if v is not None or k not in merged})
+    ids = list(by_id)
+    existing = {p.external_id: p for p in session.scalars(select(Product).where(
+        Product.site_id == site_id, Product.external_id.in_(ids)))}
+    new_rows = []
+    for external_id, row in by_id.items():
+        product = existing.get(external_id)
+        if product is None:
+            new_rows.append(row)
+            continue
+        for key, value in row.items():
+            if value is not None and getattr(product, key) != value:
+                setattr(product, key, value)
+    upsert(session, Product.__table__, new_rows, ["site_id", "external_id"])
+    session.flush()
+    statement = select(Product.external_id, Product.id).where(
+        Product.site_id == site_id, Product.external_id.in_(ids))
+    return {external_id: pid for external_id, pid in session.execute(statement)}
+
+
+SNAPSHOT_COLUMNS = ("attempt", "price", "list_price", "currency", "price_raw", "in_stock",
+                    "sales_count", "rating", "review_count", "title")
+RANK_COLUMNS = ("product_id", "attempt", "organic_position", "page", "sponsored")
+
+
+def upsert_snapshots(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    upsert(session, ProductSnapshot.__table__, rows, ["crawl_run_id", "product_id"],
+           SNAPSHOT_COLUMNS)
+
+
+def upsert_ranks(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    upsert(session, RankObservation.__table__, rows,
+           ["crawl_run_id", "keyword_id", "position"], RANK_COLUMNS)

@@ -1,0 +1,1 @@
+"""A local demo shop that behaves like a Chinese e-commerce platform (search, ads, items, days)."""
