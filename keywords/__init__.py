@@ -1,0 +1,1 @@
+"""The keyword library: jieba segmentation, term statistics and exports for title writing."""

@@ -1,0 +1,287 @@
+"""The ``shopwatch`` command line. User errors print a clear message and exit 2, no traceback."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+
+from rich.console import Console
+
+from config import Config, ConfigError, find_config_path, load_config
+
+console = Console(stderr=True, highlight=False)
+EXIT_USER_ERROR = 2
+
+
+class UserError(Exception):
+    """A mistake in how ShopWatch was called: shown as a message, exit status 2."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(args.config)
+
+
+def _step(message: str) -> None:
+    console.print(f"[dim]{dt.datetime.now():%H:%M:%S}[/dim] {message}")
+
+
+# -- commands ------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> int:
+    path = find_config_path(args.config)
+    if path.exists() and not args.force:
+        raise UserError(f"{path} exists already (use --force to overwrite)")
+    text = resources.files("config").joinpath("example.toml").read_text("utf-8")
+    path.write_text(text, "utf-8")
+    console.print(f"wrote {path}; edit it, then run `shopwatch check-config`")
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    config = _config(args)
+    print(f"{find_config_path(args.config)}: OK: {len(config.sites)} site(s), "
+          f"{len(config.products)} product(s), {len(config.keywords)} keyword(s)")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from db.session import current_revision, upgrade
+
+    config = _config(args)
+    upgrade(config.database_url)
+    print(f"database at revision {current_revision(config.database_url)}")
+    return 0
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawlers.runner import crawl_in_child
+
+    config = _config(args)
+    from db.session import upgrade
+
+    upgrade(config.database_url)
+    _step(f"crawling {args.date} ({', '.join(args.spider or ['listings', 'ranks'])})")
+    result = crawl_in_child(str(find_config_path(args.config)), args.date, args.spider,
+                            args.site, config.schedule.crawl_timeout_s, config.database_url)
+    _print_runs(config, args.date)
+    if result.returncode != 0:
+        console.print(f"[red]crawl failed[/red]: {result.stderr_tail[-1000:]}")
+        return 1
+    return 0
+
+
+def _print_runs(config: Config, day: dt.date) -> None:
+    from db.session import session_scope
+    from monitor.history import runs_of_day
+
+    with session_scope(config.database_url) as session:
+        for run in runs_of_day(session, day):
+            print(f"  {run.site}/{run.spider}: {run.status}, {run.items} items"
+                  + (f" ({run.error_summary})" if run.error_summary else ""))
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from db.session import session_scope, upgrade
+    from monitor.runner import run_monitor
+
+    config = _config(args)
+    upgrade(config.database_url)
+    with session_scope(config.database_url) as session:
+        alerts = run_monitor(session, config, args.date)
+    for alert in alerts:
+        print(f"[{alert.severity}] {alert.kind}: {alert.subject}")
+    print(f"{len(alerts)} alert(s) for {args.date}")
+    return 0
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    from db.session import upgrade
+    from monitor.mailer import SendError
+    from monitor.notify import notify
+
+    config = _config(args)
+    upgrade(config.database_url)
+    dry_dir = Path(args.dry_run) if args.dry_run else None
+    try:
+        files = notify(config, args.date, dry_dir, dry_run=dry_dir is not None)
+    except SendError as exc:
+        console.print(f"[red]e-mail not sent[/red]: {exc}")
+        return 1
+    for path in files.values():
+        print(f"wrote {path}")
+    if not files:
+        print(f"digest for {args.date} sent to {', '.join(config.email.recipients)}")
+    return 0
+
+
+def cmd_keywords_build(args: argparse.Namespace) -> int:
+    from db.session import session_scope, upgrade
+    from keywords.library import build_library
+
+    config = _config(args)
+    upgrade(config.database_url)
+    with session_scope(config.database_url) as session:
+        counts = build_library(session, config, args.date)
+    for group, count in counts.items():
+        print(f"{group}: {count} terms")
+    return 0
+
+
+def cmd_keywords_export(args: argparse.Namespace) -> int:
+    from db.session import session_scope, upgrade
+    from keywords.export import export
+    from keywords.library import ranked_terms
+
+    config = _config(args)
+    upgrade(config.database_url)
+    with session_scope(config.database_url) as session:
+        terms = ranked_terms(session, args.group)
+    if not terms:
+        raise UserError("the keyword library is empty"
+                        + (f" for group {args.group!r}" if args.group else "")
+                        + " (run `shopwatch keywords build` or `shopwatch run` first)")
+    print(f"wrote {export(terms, args.format, Path(args.out))} ({len(terms)} terms)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from monitor.job import run_day
+
+    config = _config(args)
+    result = run_day(str(find_config_path(args.config)), config, args.date, step=_step)
+    _print_runs(config, args.date)
+    print(f"{len(result.alerts)} alert(s)")
+    for path in result.files.values():
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from monitor.demo import run_demo
+
+    summary = run_demo(Path(args.out), _step)
+    counts = summary["counts"]
+    print(f"\nShopWatch demo: days {' and '.join(summary['days'])}")
+    print(f"  {counts['products']} products, {counts['snapshots']} snapshots, "
+          f"{counts['rank_observations']} rank observations, {counts['crawl_runs']} crawl runs")
+    for run in summary["crawl_runs"]:
+        print(f"  crawl {run['date']} {run['site']}/{run['spider']}: {run['status']}, "
+              f"{run['items']} items")
+    print(f"  {counts['alerts']} alerts: "
+          + ", ".join(f"{n} {k}" for k, n in counts["alerts_by_kind"].items()))
+    for alert in summary["alerts"][:15]:
+        print(f"    [{alert['severity']}] {alert['kind']}: {alert['subject']} "
+              f"({alert['before'] or '-'} -> {alert['after'] or '-'})")
+    if len(summary["alerts"]) > 15:
+        print(f"    ... and {len(summary['alerts']) - 15} more in summary.json")
+    print("  files:")
+    for path in summary["files"].values():
+        print(f"    {path}")
+    return 0
+
+
+def cmd_demo_shop(args: argparse.Namespace) -> int:
+    from demoshop.server import ShopServer, ShopState
+
+    state = ShopState(day=args.day, seed=args.seed,
+                      faults={"slow": args.slow, "error": args.error, "captcha": args.captcha})
+    server = ShopServer(args.host, args.port, state)
+    print(f"demo shop on {server.url} (day {args.day}); "
+          f"change it with {server.url}/__admin?day=2; Ctrl-C stops", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped")
+    finally:
+        server.server_close()
+    return 0
+
+
+# -- parser --------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                        help="configuration file (default: $SHOPWATCH_CONFIG or ./shopwatch.toml)")
+    dated = argparse.ArgumentParser(add_help=False)
+    dated.add_argument("--date", type=_date, default=dt.date.today(), metavar="YYYY-MM-DD",
+                       help="the day to stamp or read observations with (default: today)")
+    parser = argparse.ArgumentParser(
+        prog="shopwatch", parents=[common],
+        description="Competitor and keyword monitoring for e-commerce operators.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str,
+            parents: Sequence[argparse.ArgumentParser] = (), **kw: object) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common, *parents], help=help_text,
+                           description=help_text, **kw)  # type: ignore[arg-type]
+        p.set_defaults(func=func)
+        return p
+
+    p = add("init", cmd_init, "write a commented example configuration")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    add("check-config", cmd_check_config, "validate the configuration")
+    db = sub.add_parser("db", help="database schema", description="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    p = db_sub.add_parser("upgrade", parents=[common], help="apply migrations (idempotent)",
+                          description="apply migrations (idempotent)")
+    p.set_defaults(func=cmd_db_upgrade)
+    p = add("crawl", cmd_crawl, "crawl listings and ranks for one day", [dated])
+    p.add_argument("--spider", action="append", choices=["listings", "ranks"])
+    p.add_argument("--site", action="append", help="only this site (repeatable)")
+    add("monitor", cmd_monitor, "compare a day with history and record alerts", [dated])
+    p = add("notify", cmd_notify, "send the day's digest e-mail", [dated])
+    p.add_argument("--dry-run", metavar="DIR", help="write the digest as .eml into DIR instead")
+    kw = sub.add_parser("keywords", help="the keyword library", description="keyword library")
+    kw_sub = kw.add_subparsers(dest="kw_command", required=True, metavar="COMMAND")
+    p = kw_sub.add_parser("build", parents=[common, dated], help="rebuild the keyword library",
+                          description="rebuild the keyword library from the day's crawl")
+    p.set_defaults(func=cmd_keywords_build)
+    p = kw_sub.add_parser("export", parents=[common], help="export ranked keywords",
+                          description="export ranked keywords as CSV or XLSX")
+    p.add_argument("--group", help="only this keyword group")
+    p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    p.add_argument("--out", required=True, metavar="PATH")
+    p.set_defaults(func=cmd_keywords_export)
+    add("run", cmd_run, "run the whole daily job once", [dated])
+    p = add("demo", cmd_demo, "run the daily job on the bundled demo shop (day 1 and day 2)")
+    p.add_argument("--out", default="demo-out", metavar="DIR", help="output folder")
+    p = add("demo-shop", cmd_demo_shop, "serve the demo shop")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8800)
+    p.add_argument("--day", type=int, default=1)
+    p.add_argument("--seed", type=int, default=7)
+    for fault in ("slow", "error", "captcha"):
+        p.add_argument(f"--{fault}", type=float, default=0.0, metavar="RATE",
+                       help=f"share of requests answered with a {fault} fault (0..1)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "config"):
+        args.config = None
+    try:
+        code: int = args.func(args)
+        return code
+    except (ConfigError, UserError) as exc:
+        console.print(f"[red]error:[/red] {exc}", markup=True, soft_wrap=True)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
