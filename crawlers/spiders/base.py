@@ -7,6 +7,7 @@ from typing import Any
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from config import Config, SiteConfig
@@ -57,10 +58,18 @@ class ShopSpider(scrapy.Spider):
                               cb_kwargs={"site": site, **cb_kwargs})
 
     def on_error(self, failure: Failure) -> None:
+        """A download that failed after retries (HTTP error, timeout, refused connection)."""
         request = getattr(failure, "request", None)
         site = request.meta.get("site", "?") if request is not None else "?"
-        self.site_health(site).error(f"{failure.type.__name__ if failure.type else 'error'}: "
-                                     f"{failure.getErrorMessage()[:200]}")
+        if failure.check(HttpError):
+            response = failure.value.response
+            reason = f"HTTP {response.status} on {response.url}"
+        else:
+            name = failure.type.__name__ if failure.type else "error"
+            reason = f"{name}: {failure.getErrorMessage()[:200]}"
+            if request is not None:
+                reason += f" on {request.url}"
+        self.site_health(site).error(reason)
 
     def parsed(self, site: SiteConfig, response: Response,
                parse: Callable[[TextResponse], Any]) -> Iterator[Any]:

@@ -1,0 +1,49 @@
+# The two commands of the README: `make demo` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CHROMIUM := /usr/bin/chromium
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lint setup chromium services clean
+
+demo: setup chromium
+	$(BIN)/shopwatch demo --out demo-out
+
+test: setup chromium services
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Playwright drives Debian's chromium (`playwright install` downloads a browser and fails here).
+chromium:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "Debian's chromium is missing. Install it, then run make again:"; \
+		echo "    sudo apt-get install -y chromium"; \
+		exit 1; \
+	fi
+
+# The suite runs the database tests on PostgreSQL too; start the local server if it is down.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || { [ "$$(id -u)" = 0 ] \
+		&& command -v pg_ctlcluster >/dev/null \
+		&& pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; } \
+		|| echo "PostgreSQL at 127.0.0.1:5432 is not running; its tests will fail"
+
+clean:
+	rm -rf $(VENV) demo-out .mypy_cache .ruff_cache .pytest_cache

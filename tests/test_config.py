@@ -1,0 +1,97 @@
+"""Configuration: the example validates; every user error names file and field, exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, load_config
+from monitor.cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "example.toml"
+
+
+def test_example_config_is_valid() -> None:
+    config = load_config(EXAMPLE)
+    assert config.sites[0].name == "demo"
+    assert {k.term for k in config.keywords} == {"扫地机器人", "加湿器"}
+
+
+def test_init_writes_the_example_and_refuses_to_overwrite(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    target = tmp_path / "shopwatch.toml"
+    assert main(["init", "--config", str(target)]) == 0
+    assert target.read_text("utf-8") == EXAMPLE.read_text("utf-8")
+    assert main(["check-config", "--config", str(target)]) == 0
+    assert main(["init", "--config", str(target)]) == 2
+    assert "exists already" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("text", "field", "message"), [
+    ('[[sites]]\nname = "x"\nbase_url = "ftp://x"\n', "sites[0].base_url", "http"),
+    ('[[sites]]\nname = "x"\nbase_url = "http://x"\nsearch_pages = 0\n', "sites[0].search_pages",
+     "greater than or equal to 1"),
+    ('[[sites]]\nname = "x"\nbase_url = "http://x"\n[thresholds]\nrank_drop = "many"\n',
+     "thresholds.rank_drop", "valid integer"),
+    ('[[sites]]\nname = "x"\nbase_url = "http://x"\n[email]\npassword = "secret"\n',
+     "email.password", "Extra inputs are not permitted"),
+    ('[[sites]]\nname = "x"\nbase_url = "http://x"\n[schedule]\ntimezone = "Mars/Olympus"\n',
+     "schedule.timezone", "unknown time zone"),
+    ('[[sites]]\nname = "x"\nbase_url = "http://x"\n[[keywords]]\nterm = "a"\nsites = ["y"]\n',
+     "keywords[0].sites", "unknown site"),
+    ('sites = []\n', "sites", "at least 1 item"),
+    ('[[sites]]\nname = "x"\nbase_url = "http://x"\n[email]\nrecipients = ["nobody"]\n',
+     "email.recipients", "not an e-mail address"),
+])
+def test_bad_config_names_file_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         text: str, field: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, "utf-8")
+    assert main(["check-config", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err.replace("\n", "")
+    assert field in err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_missing_and_malformed_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.toml"
+    assert main(["check-config", "--config", str(missing)]) == 2
+    assert "not found" in capsys.readouterr().err
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[sites]\nname=", "utf-8")
+    assert main(["check-config", "--config", str(broken)]) == 2
+    assert "TOML syntax error" in capsys.readouterr().err
+
+
+def test_config_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "env.toml"
+    path.write_text('[[sites]]\nname = "x"\nbase_url = "http://x"\n', "utf-8")
+    monkeypatch.setenv("SHOPWATCH_CONFIG", str(path))
+    monkeypatch.setenv("SHOPWATCH_DATABASE_URL", "postgresql+psycopg://u@h/db")
+    assert load_config(None).database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_smtp_password_only_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(EXAMPLE)
+    monkeypatch.setenv("SHOPWATCH_SMTP_PASSWORD", "s3cret")
+    assert config.email.password() == "s3cret"
+    with pytest.raises(ConfigError):
+        from config import parse_config
+
+        parse_config({"sites": [{"name": "x", "base_url": "http://x"}],
+                      "email": {"password": "inline"}})
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["init"], ["check-config"], ["db", "upgrade"], ["crawl"], ["monitor"], ["notify"],
+    ["keywords", "build"], ["keywords", "export"], ["run"], ["demo"], ["demo-shop"],
+])
+def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: shopwatch" in capsys.readouterr().out

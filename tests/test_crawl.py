@@ -1,0 +1,129 @@
+"""Crawls of the demo shop into SQLite and PostgreSQL: positions, idempotent reruns, blocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from config import load_config
+from crawlers.runner import crawl_in_child
+from db.models import CrawlRun, Keyword, Product, ProductSnapshot, RankObservation
+from db.session import current_revision, session_scope, upgrade
+from demoshop import catalog
+from demoshop.server import ShopServer
+from monitor.runner import run_monitor
+from tests.conftest import write_config
+
+DAY = dt.date(2026, 11, 24)
+
+
+def test_migrations_are_idempotent(db_url: str) -> None:
+    upgrade(db_url)
+    upgrade(db_url)
+    assert current_revision(db_url) == "0001"
+
+
+def _counts(url: str) -> tuple[int, int, int, int]:
+    with session_scope(url) as s:
+        return tuple(s.scalar(select(func.count()).select_from(m)) or 0  # type: ignore[return-value]
+                     for m in (Product, ProductSnapshot, RankObservation, CrawlRun))
+
+
+def _ranks(url: str, day: dt.date) -> list[tuple[int, int | None, int, bool, str]]:
+    statement = (select(RankObservation.position, RankObservation.organic_position,
+                        RankObservation.page, RankObservation.sponsored, Product.external_id)
+                 .join(Product, Product.id == RankObservation.product_id)
+                 .join(CrawlRun, CrawlRun.id == RankObservation.crawl_run_id)
+                 .join(Keyword, Keyword.id == RankObservation.keyword_id)
+                 .where(CrawlRun.day == day, Keyword.term == "扫地机器人")
+                 .order_by(RankObservation.position))
+    with session_scope(url) as s:
+        return [tuple(row) for row in s.execute(statement)]  # type: ignore[misc]
+
+
+def test_crawl_stores_every_rank_and_a_rerun_duplicates_nothing(
+        db_url: str, shop: ShopServer, tmp_path: Path) -> None:
+    config_path = write_config(tmp_path / "c.toml", shop.url, db_url)
+    upgrade(db_url)
+    result = crawl_in_child(str(config_path), DAY, timeout_s=120)
+    assert result.returncode == 0, result.stderr_tail
+    ranks = _ranks(db_url, DAY)
+    truth = [slot for page in (1, 2, 3) for slot in catalog.result_page("扫地机器人", page, 1)[0]]
+    assert ranks == [(s.position, s.organic_position, s.page, s.sponsored, s.product.id)
+                     for s in truth]
+    assert [r[0] for r in ranks] == list(range(1, len(ranks) + 1))
+    listed = len(catalog.shop_products("zhixiang", 1)) + len(catalog.shop_products("dreame", 1))
+    with session_scope(db_url) as s:
+        runs = {r.spider: r for r in s.scalars(select(CrawlRun))}
+        own = s.scalar(select(func.count()).select_from(Product).where(Product.is_own))
+    assert {k: r.status for k, r in runs.items()} == {"listings": "ok", "ranks": "ok"}
+    assert runs["listings"].items_count == listed
+    assert own == len(catalog.shop_products("zhixiang", 1))
+    before = _counts(db_url)
+
+    result = crawl_in_child(str(config_path), DAY, timeout_s=120)
+    assert result.returncode == 0, result.stderr_tail
+    assert _counts(db_url) == before
+    assert _ranks(db_url, DAY) == ranks
+    with session_scope(db_url) as s:
+        assert {r.attempt for r in s.scalars(select(CrawlRun))} == {2}
+
+
+def test_a_captcha_marks_the_run_blocked_and_raises_no_rank_loss(
+        db_url: str, shop: ShopServer, tmp_path: Path) -> None:
+    config_path = write_config(tmp_path / "c.toml", shop.url, db_url, listing_paths=())
+    upgrade(db_url)
+    assert crawl_in_child(str(config_path), DAY, timeout_s=120).returncode == 0
+    shop.set(day=2, captcha=1.0)
+    day2 = DAY + dt.timedelta(days=1)
+    assert crawl_in_child(str(config_path), day2, timeout_s=120).returncode == 0
+    config = load_config(config_path)
+    with session_scope(db_url) as s:
+        run = s.scalars(select(CrawlRun).where(CrawlRun.day == day2)).one()
+        alerts = run_monitor(s, config, day2)
+    assert run.status == "blocked"
+    assert "captcha" in (run.error_summary or "")
+    assert [a.kind for a in alerts] == ["crawl_blocked"]
+
+
+def test_server_errors_are_retried_then_reported(shop: ShopServer, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    config_path = write_config(tmp_path / "c.toml", shop.url, url, listing_paths=())
+    shop.set(error=1.0)
+    upgrade(url)
+    assert crawl_in_child(str(config_path), DAY, timeout_s=120).returncode == 0
+    with session_scope(url) as s:
+        run = s.scalars(select(CrawlRun)).one()
+    assert run.status == "failed"
+    assert "503" in (run.error_summary or "")
+    assert shop.state.requests >= 4  # the first try and three retries
+
+
+@pytest.mark.browser
+def test_javascript_search_through_chromium(shop: ShopServer, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    config_path = write_config(
+        tmp_path / "c.toml", shop.url, url, listing_paths=(),
+        site_extra='render = "browser"\nsearch_path = "/h5/search?q={keyword}&page={page}"\n'
+                   'wait_for = "ul.result-list, .no-result"')
+    upgrade(url)
+    result = crawl_in_child(str(config_path), DAY, timeout_s=180)
+    assert result.returncode == 0, result.stderr_tail
+    truth = [slot for page in (1, 2, 3) for slot in catalog.result_page("扫地机器人", page, 1)[0]]
+    assert _ranks(url, DAY) == [(s.position, s.organic_position, s.page, s.sponsored,
+                                 s.product.id) for s in truth]
+
+
+def test_javascript_search_over_plain_http_says_why(shop: ShopServer, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    config_path = write_config(tmp_path / "c.toml", shop.url, url, listing_paths=(),
+                               site_extra='search_path = "/h5/search?q={keyword}&page={page}"')
+    upgrade(url)
+    assert crawl_in_child(str(config_path), DAY, timeout_s=120).returncode == 0
+    with session_scope(url) as s:
+        run = s.scalars(select(CrawlRun)).one()
+    assert run.status == "failed" and run.items_count == 0
+    assert "no result list" in (run.error_summary or "")
