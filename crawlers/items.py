@@ -1,4 +1,7 @@
-"""Typed items that parsers return. Prices are Decimal + ISO currency + raw text; unknown is None."""
+"""Typed items that parsers return.
+
+Prices are Decimal + ISO currency + raw text; what a page did not show is None, never 0.
+"""
 
 from __future__ import annotations
 

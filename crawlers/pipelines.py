@@ -68,6 +68,8 @@ class DatabasePipeline:
         with session_scope(self.config.database_url) as session:
             for site, (_site_id, run_id, attempt) in self.runs.items():
                 seen = health.get(site)
+                status: str
+                summary: str | None
                 if seen is None:
                     status, summary, counts = "failed", "no pages were requested", (0, 0, 0)
                 else:

@@ -16,6 +16,6 @@ def parse_price(text: str | None, default_currency: str | None = "CNY") -> Money
     if text is None or not text.strip():
         return None
     price = Price.fromstring(text)
-    currency = price.currency
-    iso = SYMBOLS.get(currency, currency if currency and len(currency) == 3 else None)
+    currency = (price.currency or "").strip()
+    iso = SYMBOLS.get(currency) or (currency.upper() if len(currency) == 3 else None)
     return Money(price.amount, iso or default_currency, text.strip())

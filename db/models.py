@@ -8,9 +8,9 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     Boolean,
-    Float,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,

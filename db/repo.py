@@ -10,11 +10,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db.models import (
+    Base,
     CrawlRun,
     Keyword,
     Product,
@@ -25,20 +26,20 @@ from db.models import (
 )
 
 
-def _insert(session: Session, table: Table) -> Any:
+def _insert(session: Session, model: type[Base]) -> Any:
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+        return postgresql.insert(model)
+    return sqlite.insert(model)
 
 
-def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]],
+def upsert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]],
            keys: Sequence[str], update_columns: Iterable[str] | None = None) -> None:
     """Insert ``rows``; on a conflict over ``keys`` update ``update_columns`` (or do nothing)."""
     if not rows:
         return
     # One statement may not touch a key twice (PostgreSQL refuses it): the last row wins.
     rows = list({tuple(row[k] for k in keys): row for row in rows}.values())
-    statement = _insert(session, table)
+    statement = _insert(session, model)
     columns = list(update_columns) if update_columns is not None else []
     if columns:
         statement = statement.on_conflict_do_update(
@@ -51,14 +52,14 @@ def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]],
 
 
 def ensure_site(session: Session, name: str, adapter: str, base_url: str) -> int:
-    upsert(session, Site.__table__, [{"name": name, "adapter": adapter, "base_url": base_url}],
+    upsert(session, Site, [{"name": name, "adapter": adapter, "base_url": base_url}],
            ["name"], ["adapter", "base_url"])
     return int(session.scalars(select(Site.id).where(Site.name == name)).one())
 
 
 def ensure_keyword(session: Session, site_id: int, term: str, group: str,
                    source: str = "manual") -> int:
-    upsert(session, Keyword.__table__,
+    upsert(session, Keyword,
            [{"site_id": site_id, "term": term, "group": group, "source": source}],
            ["site_id", "term"], ["group"])
     statement = select(Keyword.id).where(Keyword.site_id == site_id, Keyword.term == term)
@@ -131,7 +132,7 @@ def upsert_products(session: Session, site_id: int,
         for key, value in row.items():
             if value is not None and getattr(product, key) != value:
                 setattr(product, key, value)
-    upsert(session, Product.__table__, new_rows, ["site_id", "external_id"])
+    upsert(session, Product, new_rows, ["site_id", "external_id"])
     session.flush()
     statement = select(Product.external_id, Product.id).where(
         Product.site_id == site_id, Product.external_id.in_(ids))
@@ -144,10 +145,10 @@ RANK_COLUMNS = ("product_id", "attempt", "organic_position", "page", "sponsored"
 
 
 def upsert_snapshots(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    upsert(session, ProductSnapshot.__table__, rows, ["crawl_run_id", "product_id"],
+    upsert(session, ProductSnapshot, rows, ["crawl_run_id", "product_id"],
            SNAPSHOT_COLUMNS)
 
 
 def upsert_ranks(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    upsert(session, RankObservation.__table__, rows,
+    upsert(session, RankObservation, rows,
            ["crawl_run_id", "keyword_id", "position"], RANK_COLUMNS)

@@ -288,7 +288,8 @@ def suggestions(prefix: str, day: int = 1, seed: int = 7, limit: int = 10) -> li
     for product in catalogue(day, seed):
         words = [w for w in product.title.split()[1:] if w != product.category and not w.isascii()]
         for word in words:
-            for phrase in (product.category, f"{product.category} {word}", f"{word} {product.category}"):
+            category = product.category
+            for phrase in (category, f"{category} {word}", f"{word} {category}"):
                 if phrase.startswith(prefix) and phrase != prefix:
                     counts[phrase] = counts.get(phrase, 0) + product.sales
     return [p for p, _c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]

@@ -56,7 +56,7 @@ class Handler(BaseHTTPRequestHandler):
     server: ShopServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the demo's output is ShopWatch's, not the shop's access log."""
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -74,7 +74,7 @@ class Handler(BaseHTTPRequestHandler):
     def _render(self, template: str, **context: Any) -> None:
         self._send(200, TEMPLATES.get_template(template).render(**context))
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+    def do_GET(self) -> None:
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         state = self.server.state

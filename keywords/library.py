@@ -85,7 +85,7 @@ def _title_documents(session: Session, group: str, day: dt.date) -> list[Documen
         .order_by(func.min(RankObservation.organic_position)))
     docs: list[Document] = []
     for title, own, position in session.execute(statement):
-        if title:
+        if title and position is not None:
             source = "own_title" if own else "competitor_title"
             docs.append(Document(title, source, rank_weight(int(position))))
     return docs
@@ -116,7 +116,7 @@ def _store(session: Session, group: str, day: dt.date, stats: GroupStats) -> int
                          "frequency": stat.frequency, "doc_frequency": stat.doc_frequency,
                          "score": stat.score, "first_seen": day, "last_seen": day,
                          "extra": {"top10_share": round(share, 4)}})
-    repo.upsert(session, KeywordTerm.__table__, rows, ["group", "source", "term"],
+    repo.upsert(session, KeywordTerm, rows, ["group", "source", "term"],
                 ["frequency", "doc_frequency", "score", "last_seen", "extra"])
     return len({row["term"] for row in rows})
 

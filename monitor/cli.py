@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -222,9 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str,
-            parents: Sequence[argparse.ArgumentParser] = (), **kw: object) -> argparse.ArgumentParser:
+            parents: Sequence[argparse.ArgumentParser] = ()) -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[common, *parents], help=help_text,
-                           description=help_text, **kw)  # type: ignore[arg-type]
+                           description=help_text)
         p.set_defaults(func=func)
         return p
 

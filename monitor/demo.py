@@ -118,7 +118,7 @@ def _summary(out: Path, database_url: str, results: list[DayResult]) -> dict[str
             "crawl_runs": len(runs),
         }
     alerts = [_alert_json(a) for a in last.alerts]
-    summary = {
+    summary: dict[str, Any] = {
         "days": [r.day.isoformat() for r in results],
         "counts": {**counts, "alerts": len(alerts),
                    "alerts_by_kind": dict(Counter(a["kind"] for a in alerts))},

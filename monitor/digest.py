@@ -24,10 +24,12 @@ KIND_TITLES = {
     "rank_lost": "Ranks lost", "rank_drop": "Rank drops", "new_entrant": "New entrants",
     "price_move": "Price moves", "stock_out": "Stock-outs", "back_in_stock": "Back in stock",
 }
-PLURAL = {"rank_drop": "rank drops", "rank_lost": "ranks lost", "price_move": "price moves",
-          "stock_out": "stock-outs", "back_in_stock": "back in stock",
-          "new_entrant": "new entrants", "crawl_blocked": "blocked crawls",
-          "crawl_failed": "failed crawls"}
+NOUNS = {"rank_drop": ("rank drop", "rank drops"), "rank_lost": ("rank lost", "ranks lost"),
+         "price_move": ("price move", "price moves"), "stock_out": ("stock-out", "stock-outs"),
+         "back_in_stock": ("back in stock", "back in stock"),
+         "new_entrant": ("new entrant", "new entrants"),
+         "crawl_blocked": ("blocked crawl", "blocked crawls"),
+         "crawl_failed": ("failed crawl", "failed crawls")}
 
 
 class AlertLike(Protocol):
@@ -49,7 +51,11 @@ def headline(alerts: Sequence[AlertLike]) -> str:
         return "no alerts"
     order = list(KIND_TITLES)
     kinds = sorted(counts, key=lambda k: order.index(k) if k in order else len(order))
-    return ", ".join(f"{counts[k]} {PLURAL.get(k, k.replace('_', ' '))}" for k in kinds)
+    def noun(kind: str) -> str:
+        one, many = NOUNS.get(kind, (kind.replace("_", " "),) * 2)
+        return one if counts[kind] == 1 else many
+
+    return ", ".join(f"{counts[k]} {noun(k)}" for k in kinds)
 
 
 def render(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any]) -> tuple[str, str, str]:

@@ -46,8 +46,9 @@ def rank_points(session: Session, run: CrawlRun) -> dict[RankKey, RankPoint]:
                   Product.is_own))
     points: dict[RankKey, RankPoint] = {}
     for site, term, pid, title, url, own, position, page in session.execute(statement):
-        points[site, term, pid] = RankPoint(site, term, pid, title, url, bool(own), position,
-                                            page)
+        if position is not None:  # the query keeps organic slots only
+            points[site, term, pid] = RankPoint(site, term, pid, title, url, bool(own),
+                                                position, page)
     return points
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import update
 from config import Config
 from db.models import Alert, utcnow
 from db.session import session_scope
+from monitor import history
 from monitor.digest import build_message
 from monitor.mailer import send_smtp, write_eml
-from monitor import history
 from monitor.runner import alerts_of_day
 
 

@@ -37,7 +37,7 @@ def store(session: Session, alerts: list[AlertDraft]) -> int:
              "product_external_id": a.product_id, "keyword": a.keyword, "subject": a.subject,
              "before": a.before, "after": a.after, "url": a.url, "dedup_key": a.dedup_key}
             for a in alerts]
-    repo.upsert(session, Alert.__table__, rows, ["dedup_key"],
+    repo.upsert(session, Alert, rows, ["dedup_key"],
                 ["severity", "subject", "before", "after", "url"])
     return len(rows)
 

@@ -30,7 +30,7 @@ def _pg_schema_url() -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "not available"
+    except Exception as exc:
         admin.dispose()
         if os.environ.get("SHOPWATCH_TEST_SKIP_PG") == "1":
             pytest.skip(f"PostgreSQL not available at {PG_URL}: {exc}")

@@ -119,7 +119,8 @@ def parse_product(response: TextResponse, site: str, currency: str = "CNY") -> P
         review_count=_int(str(rating.get("reviewCount") or "")),
         shop=str(seller.get("name")) if isinstance(seller, dict) else
         (response.css(".shop a::text").get() or None),
-        brand=str(brand.get("name")) if isinstance(brand, dict) else (str(brand) if brand else None),
+        brand=str(brand.get("name")) if isinstance(brand, dict) else
+        (str(brand) if brand else None),
         from_product_page=True,
     )
 

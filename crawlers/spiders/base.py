@@ -61,7 +61,7 @@ class ShopSpider(scrapy.Spider):
         """A download that failed after retries (HTTP error, timeout, refused connection)."""
         request = getattr(failure, "request", None)
         site = request.meta.get("site", "?") if request is not None else "?"
-        if failure.check(HttpError):
+        if isinstance(failure.value, HttpError):
             response = failure.value.response
             reason = f"HTTP {response.status} on {response.url}"
         else:

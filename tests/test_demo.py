@@ -1,0 +1,114 @@
+"""`shopwatch demo` end to end, checked against the demo shop's own ground truth."""
+
+from __future__ import annotations
+
+import csv
+import email
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from demoshop import catalog
+from monitor.demo import DEMO_KEYWORDS
+
+SEARCH_DEPTH = 3 * catalog.PAGE_SIZE  # organic results on the three pages crawled
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("demo")
+    done = subprocess.run([sys.executable, "-m", "monitor.cli", "demo", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "alerts:" in done.stdout and "summary.json" in done.stdout
+    return out, json.loads((out / "summary.json").read_text("utf-8"))
+
+
+def _organic(term: str, day: int) -> dict[str, int]:
+    return {p.id: i + 1 for i, p in enumerate(catalog.search(term, day)[:SEARCH_DEPTH])}
+
+
+def expected_rank_alerts() -> set[tuple[str, str, str, str]]:
+    own = {p.id for p in catalog.catalogue(2) if p.is_own}
+    expected = set()
+    for term, _group, sites in DEMO_KEYWORDS:
+        before, after = _organic(term, 1), _organic(term, 2)
+        found: set[tuple[str, str, str]] = set()
+        for pid, old in before.items():
+            if pid not in own:
+                continue
+            new = after.get(pid)
+            if new is None:
+                found.add(("rank_lost", term, pid))
+            elif new - old >= 3 or (old <= 20 < new):
+                found.add(("rank_drop", term, pid))
+        for pid, new in after.items():
+            if pid not in own and pid not in before and new <= 10:
+                found.add(("new_entrant", term, pid))
+        expected |= {(kind, site, term, pid) for kind, term, pid in found for site in sites}
+    return expected
+
+
+def expected_listing_alerts() -> set[tuple[str, str]]:
+    day1, day2 = catalog.by_id(1), catalog.by_id(2)
+    expected = set()
+    for pid, new in day2.items():
+        old = day1.get(pid)
+        if old is None:
+            continue
+        change = (new.price - old.price) / old.price * 100
+        if not new.is_own and abs(change) >= Decimal(5):
+            expected.add(("price_move", pid))
+        if old.in_stock and not new.in_stock:
+            expected.add(("stock_out", pid))
+        if not old.in_stock and new.in_stock:
+            expected.add(("back_in_stock", pid))
+    return expected
+
+
+def test_demo_finds_what_the_shop_changed(demo: tuple[Path, dict[str, Any]]) -> None:
+    _out, summary = demo
+    assert all(run["status"] == "ok" for run in summary["crawl_runs"]), summary["crawl_runs"]
+    alerts = summary["alerts"]
+    ranks = {(a["kind"], a["site"], a["keyword"], a["product_id"]) for a in alerts
+             if a["kind"] in ("rank_drop", "rank_lost", "new_entrant")}
+    listings = {(a["kind"], a["product_id"]) for a in alerts
+                if a["kind"] in ("price_move", "stock_out", "back_in_stock")}
+    assert ranks == expected_rank_alerts()
+    assert listings == expected_listing_alerts()
+    kinds = summary["counts"]["alerts_by_kind"]
+    assert kinds["rank_drop"] >= 1 and kinds["price_move"] >= 1 and kinds["stock_out"] >= 1
+    # what the shop really did: every reported move is a real move, never the 2 % noise
+    real_moves = {c.product_id for c in catalog.changes(2) if c.kind == "price_move"}
+    assert {pid for kind, pid in listings if kind == "price_move"} <= real_moves
+    for alert in alerts:
+        assert {"kind", "site", "subject", "before", "after"} <= alert.keys()
+
+
+def test_demo_writes_digest_and_keyword_exports(demo: tuple[Path, dict[str, Any]]) -> None:
+    out, summary = demo
+    files = {name: Path(path) for name, path in summary["files"].items()}
+    message = email.message_from_bytes(files["digest_eml"].read_bytes())
+    kinds = summary["counts"]["alerts_by_kind"]
+    assert f"{kinds['rank_drop']} rank drops" in message["Subject"]
+    assert f"{kinds['price_move']} price moves" in message["Subject"]
+    parts = {part.get_content_type() for part in message.walk()}
+    assert {"text/plain", "text/html"} <= parts
+    raw = files["keywords_csv"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    terms = {row["term"] for row in rows}
+    assert {"扫地机器人", "加湿器", "智能门锁"} <= terms
+    top = [row for row in rows if row["group"] == "清洁"][:5]
+    assert [float(r["score"]) for r in top] == sorted((float(r["score"]) for r in top),
+                                                       reverse=True)
+    sheet = load_workbook(files["keywords_xlsx"]).active
+    assert sheet is not None
+    assert sheet.max_row == len(rows) + 1
+    assert (out / "shopwatch.db").exists()
