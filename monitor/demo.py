@@ -75,6 +75,7 @@ def _alert_json(alert: Any) -> dict[str, Any]:
 
 def run_demo(out: Path, step: Step, day2: dt.date | None = None) -> dict[str, Any]:
     """Crawl day 1 and day 2 of the demo shop into ``out`` and summarise what was found."""
+    out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     for name in ("shopwatch.db", "shopwatch.db-wal", "shopwatch.db-shm"):
         (out / name).unlink(missing_ok=True)

@@ -95,3 +95,34 @@ def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[s
         main([*argv, "--help"])
     assert exit_info.value.code == 0
     assert "usage: shopwatch" in capsys.readouterr().out
+
+
+def _site_config(tmp_path: Path) -> Path:
+    path = tmp_path / "c.toml"
+    path.write_text(f'database_url = "sqlite:///{tmp_path / "x.db"}"\n'
+                    '[[sites]]\nname = "x"\nbase_url = "http://127.0.0.1:9"\n', "utf-8")
+    return path
+
+
+def test_db_upgrade_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _site_config(tmp_path)
+    assert main(["db", "upgrade", "--config", str(path)]) == 0
+    assert main(["db", "upgrade", "--config", str(path)]) == 0
+    assert capsys.readouterr().out.count("database at revision 0001") == 2
+
+
+def test_export_of_an_empty_library_is_a_user_error(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = _site_config(tmp_path)
+    out = tmp_path / "k.csv"
+    assert main(["keywords", "export", "--config", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "keyword library is empty" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["monitor", "--date", "yesterday"])
+    assert exit_info.value.code == 2
+    assert "not a date (YYYY-MM-DD): 'yesterday'" in capsys.readouterr().err
