@@ -28,8 +28,14 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _config(args: argparse.Namespace) -> Config:
-    return load_config(args.config)
+def _config(args: argparse.Namespace, upgrade_db: bool = False) -> Config:
+    """The validated config; with ``upgrade_db``, its database brought to the latest schema."""
+    config = load_config(args.config)
+    if upgrade_db:
+        from db.session import upgrade
+
+        upgrade(config.database_url)
+    return config
 
 
 def _step(message: str) -> None:
@@ -55,10 +61,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from db.session import current_revision, upgrade
+    from db.session import current_revision
 
-    config = _config(args)
-    upgrade(config.database_url)
+    config = _config(args, upgrade_db=True)
     print(f"database at revision {current_revision(config.database_url)}")
     return 0
 
@@ -66,10 +71,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawlers.runner import crawl_in_child
 
-    config = _config(args)
-    from db.session import upgrade
-
-    upgrade(config.database_url)
+    config = _config(args, upgrade_db=True)
     _step(f"crawling {args.date} ({', '.join(args.spider or ['listings', 'ranks'])})")
     result = crawl_in_child(str(find_config_path(args.config)), args.date, args.spider,
                             args.site, config.schedule.crawl_timeout_s, config.database_url)
@@ -91,11 +93,10 @@ def _print_runs(config: Config, day: dt.date) -> None:
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
-    from db.session import session_scope, upgrade
+    from db.session import session_scope
     from monitor.runner import run_monitor
 
-    config = _config(args)
-    upgrade(config.database_url)
+    config = _config(args, upgrade_db=True)
     with session_scope(config.database_url) as session:
         alerts = run_monitor(session, config, args.date)
     for alert in alerts:
@@ -105,12 +106,10 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
 
 def cmd_notify(args: argparse.Namespace) -> int:
-    from db.session import upgrade
     from monitor.mailer import SendError
     from monitor.notify import notify
 
-    config = _config(args)
-    upgrade(config.database_url)
+    config = _config(args, upgrade_db=True)
     dry_dir = Path(args.dry_run) if args.dry_run else None
     try:
         files = notify(config, args.date, dry_dir, dry_run=dry_dir is not None)
@@ -125,11 +124,10 @@ def cmd_notify(args: argparse.Namespace) -> int:
 
 
 def cmd_keywords_build(args: argparse.Namespace) -> int:
-    from db.session import session_scope, upgrade
+    from db.session import session_scope
     from keywords.library import build_library
 
-    config = _config(args)
-    upgrade(config.database_url)
+    config = _config(args, upgrade_db=True)
     with session_scope(config.database_url) as session:
         counts = build_library(session, config, args.date)
     for group, count in counts.items():
@@ -138,12 +136,11 @@ def cmd_keywords_build(args: argparse.Namespace) -> int:
 
 
 def cmd_keywords_export(args: argparse.Namespace) -> int:
-    from db.session import session_scope, upgrade
+    from db.session import session_scope
     from keywords.export import export
     from keywords.library import ranked_terms
 
-    config = _config(args)
-    upgrade(config.database_url)
+    config = _config(args, upgrade_db=True)
     with session_scope(config.database_url) as session:
         terms = ranked_terms(session, args.group)
     if not terms:
