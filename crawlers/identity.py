@@ -6,20 +6,23 @@ from config import Config
 from crawlers.items import ProductItem
 
 
-def is_own(config: Config, item: ProductItem) -> bool:
-    own_ids = {(p.site, p.id) for p in config.products if p.role == "own"}
-    if (item.site, item.external_id) in own_ids:
-        return True
-    if item.shop and item.shop in config.own.shops:
-        return True
-    if item.brand and item.brand in config.own.brands:
-        return True
-    title = item.title or ""
-    return any(title.startswith(brand) for brand in config.own.brands)
+class Identity:
+    """Lookups built once per crawl from the config (the pipeline calls them for every item)."""
 
+    def __init__(self, config: Config) -> None:
+        self.own_ids = {(p.site, p.id) for p in config.products if p.role == "own"}
+        self.groups = {(p.site, p.id): p.group for p in config.products}
+        self.own_shops = set(config.own.shops)
+        self.own_brands = tuple(config.own.brands)
 
-def product_group(config: Config, item: ProductItem) -> str | None:
-    for product in config.products:
-        if product.site == item.site and product.id == item.external_id:
-            return product.group
-    return None
+    def is_own(self, item: ProductItem) -> bool:
+        if (item.site, item.external_id) in self.own_ids:
+            return True
+        if item.shop and item.shop in self.own_shops:
+            return True
+        if item.brand and item.brand in self.own_brands:
+            return True
+        return (item.title or "").startswith(self.own_brands)
+
+    def group(self, item: ProductItem) -> str | None:
+        return self.groups.get((item.site, item.external_id))

@@ -10,7 +10,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from config import Config
-from crawlers.identity import is_own, product_group
+from crawlers.identity import Identity
 from crawlers.items import ProductItem, RankItem
 from crawlers.spiders.base import ShopSpider
 from db import repo
@@ -25,6 +25,7 @@ class DatabasePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.config: Config = crawler.settings["SHOPWATCH_CONFIG"]
+        self.identity = Identity(self.config)
         self.day: dt.date = crawler.settings["SHOPWATCH_DAY"]
         self.batch_size = crawler.settings.getint("SHOPWATCH_BATCH_SIZE", 500)
         self.buffer: list[ProductItem | RankItem] = []
@@ -96,8 +97,8 @@ class DatabasePipeline:
 
     def _product_row(self, item: ProductItem) -> dict[str, Any]:
         return {"external_id": item.external_id, "url": item.url, "title": item.title,
-                "shop": item.shop, "brand": item.brand, "is_own": is_own(self.config, item),
-                "group": product_group(self.config, item)}
+                "shop": item.shop, "brand": item.brand, "is_own": self.identity.is_own(item),
+                "group": self.identity.group(item)}
 
     def _write_site(self, session: Any, site: str, items: list[ProductItem | RankItem]) -> None:
         site_id, run_id, attempt = self.runs[site]

@@ -17,7 +17,7 @@ SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 @dataclass(frozen=True)
 class RankPoint:
-    """A product's best organic position for a keyword on one day."""
+    """A product's best organic position for a keyword on one day (and the page it was on)."""
 
     site: str
     keyword: str
@@ -85,7 +85,7 @@ def rank_alerts(day: dt.date, before: dict[RankKey, RankPoint], today: dict[Rank
                                      f"#{old.position}", "not ranked", pid, keyword, old.url))
             continue
         dropped = new.position - old.position
-        left_first_page = old.page == 1 and new.page > 1
+        left_first_page = old.position <= thresholds.first_page_size < new.position
         if dropped >= thresholds.rank_drop or left_first_page:
             what = "left page 1" if left_first_page else f"dropped {dropped} places"
             alerts.append(AlertDraft(day, "rank_drop",
