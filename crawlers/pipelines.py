@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 
 from config import Config
 from crawlers.identity import Identity
-from crawlers.items import ProductItem, RankItem
+from crawlers.items import ProductItem, RankItem, SuggestionItem
 from crawlers.spiders.base import ShopSpider
 from db import repo
 from db.session import session_scope
@@ -28,7 +28,7 @@ class DatabasePipeline:
         self.identity = Identity(self.config)
         self.day: dt.date = crawler.settings["SHOPWATCH_DAY"]
         self.batch_size = crawler.settings.getint("SHOPWATCH_BATCH_SIZE", 500)
-        self.buffer: list[ProductItem | RankItem] = []
+        self.buffer: list[ProductItem | RankItem | SuggestionItem] = []
         self.runs: dict[str, tuple[int, int, int]] = {}  # site -> (site id, run id, attempt)
         self.keyword_ids: dict[tuple[str, str], int] = {}
 
@@ -57,7 +57,7 @@ class DatabasePipeline:
                             session, site_id, keyword.term, keyword.group)
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, ProductItem | RankItem):
+        if isinstance(item, ProductItem | RankItem | SuggestionItem):
             self.buffer.append(item)
             if len(self.buffer) >= self.batch_size:
                 self.flush()
@@ -85,7 +85,7 @@ class DatabasePipeline:
     def flush(self) -> None:
         if not self.buffer:
             return
-        by_site: dict[str, list[ProductItem | RankItem]] = defaultdict(list)
+        by_site: dict[str, list[ProductItem | RankItem | SuggestionItem]] = defaultdict(list)
         for item in self.buffer:
             by_site[item.site].append(item)
         with session_scope(self.config.database_url) as session:
@@ -100,9 +100,16 @@ class DatabasePipeline:
                 "shop": item.shop, "brand": item.brand, "is_own": self.identity.is_own(item),
                 "group": self.identity.group(item)}
 
-    def _write_site(self, session: Any, site: str, items: list[ProductItem | RankItem]) -> None:
+    def _write_site(self, session: Any, site: str,
+                    items: list[ProductItem | RankItem | SuggestionItem]) -> None:
         site_id, run_id, attempt = self.runs[site]
-        products = [i.product if isinstance(i, RankItem) else i for i in items]
+        groups = {k.term: k.group for k in self.config.keywords}
+        for item in items:
+            if isinstance(item, SuggestionItem):
+                repo.add_suggested_keywords(session, site_id, groups.get(item.seed, "default"),
+                                            item.terms)
+        products = [i.product if isinstance(i, RankItem) else i for i in items
+                    if not isinstance(i, SuggestionItem)]
         ids = repo.upsert_products(session, site_id, [self._product_row(p) for p in products])
         snapshots = [_snapshot_row(p, run_id, ids[p.external_id], attempt) for p in products]
         repo.upsert_snapshots(session, snapshots)

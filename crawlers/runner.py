@@ -17,7 +17,7 @@ from crawlers.settings import build_settings
 from db import repo
 from db.session import session_scope, upgrade
 
-SPIDERS = ("listings", "ranks")
+SPIDERS = ("listings", "ranks", "suggest")
 
 
 def crawl_in_process(config: Config, day: dt.date, spiders: list[str] | None = None,

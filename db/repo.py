@@ -66,6 +66,13 @@ def ensure_keyword(session: Session, site_id: int, term: str, group: str,
     return int(session.scalars(statement).one())
 
 
+def add_suggested_keywords(session: Session, site_id: int, group: str,
+                           terms: Sequence[str]) -> None:
+    """Record suggested terms as keyword candidates; a tracked (manual) keyword stays as it is."""
+    upsert(session, Keyword, [{"site_id": site_id, "term": term[:256], "group": group,
+                               "source": "suggestion"} for term in terms], ["site_id", "term"])
+
+
 def begin_run(session: Session, site_id: int, spider: str, day: dt.date) -> tuple[int, int]:
     """Start (or restart) the crawl run of a site, spider and day; returns (run id, attempt)."""
     run = session.scalars(select(CrawlRun).where(

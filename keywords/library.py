@@ -91,6 +91,14 @@ def _title_documents(session: Session, group: str, day: dt.date) -> list[Documen
     return docs
 
 
+def _suggestions(session: Session, group: str) -> list[str]:
+    """Distinct suggested search terms of the group, over all sites."""
+    statement = (select(Keyword.term).where(Keyword.group == group,
+                                            Keyword.source == "suggestion")
+                 .distinct().order_by(Keyword.term))
+    return list(session.scalars(statement))
+
+
 def build_library(session: Session, config: Config, day: dt.date) -> dict[str, int]:
     """Recompute every keyword group's terms for ``day``; returns the number of terms per group."""
     segmenter = Segmenter(config.keyword_library.user_words, config.keyword_library.stop_words)
@@ -98,6 +106,7 @@ def build_library(session: Session, config: Config, day: dt.date) -> dict[str, i
     counts: dict[str, int] = {}
     for group in groups:
         docs = [Document(k.term, "search_term") for k in config.keywords if k.group == group]
+        docs += [Document(term, "suggestion") for term in _suggestions(session, group)]
         titles = _title_documents(session, group, day)
         competitor = [d for d in titles if d.source == "competitor_title"]
         top10 = {len(docs) + i for i, d in enumerate(competitor[:10])}

@@ -69,10 +69,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawlers.runner import crawl_in_child
+    from crawlers.runner import SPIDERS, crawl_in_child
 
     config = _config(args, upgrade_db=True)
-    _step(f"crawling {args.date} ({', '.join(args.spider or ['listings', 'ranks'])})")
+    _step(f"crawling {args.date} ({', '.join(args.spider or SPIDERS)})")
     result = crawl_in_child(str(find_config_path(args.config)), args.date, args.spider,
                             args.site, config.schedule.crawl_timeout_s, config.database_url)
     _print_runs(config, args.date)
@@ -233,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
                           description="apply migrations (idempotent)")
     p.set_defaults(func=cmd_db_upgrade)
     p = add("crawl", cmd_crawl, "crawl listings and ranks for one day", [dated])
-    p.add_argument("--spider", action="append", choices=["listings", "ranks"])
+    p.add_argument("--spider", action="append", choices=["listings", "ranks", "suggest"])
     p.add_argument("--site", action="append", help="only this site (repeatable)")
     add("monitor", cmd_monitor, "compare a day with history and record alerts", [dated])
     p = add("notify", cmd_notify, "send the day's digest e-mail", [dated])

@@ -18,6 +18,7 @@ from monitor.runner import run_monitor
 from tests.conftest import write_config
 
 DAY = dt.date(2026, 11, 24)
+SPIDERS = ["listings", "ranks"]  # suggest has a test of its own
 
 
 def test_migrations_are_idempotent(db_url: str) -> None:
@@ -48,7 +49,7 @@ def test_crawl_stores_every_rank_and_a_rerun_duplicates_nothing(
         db_url: str, shop: ShopServer, tmp_path: Path) -> None:
     config_path = write_config(tmp_path / "c.toml", shop.url, db_url)
     upgrade(db_url)
-    result = crawl_in_child(str(config_path), DAY, timeout_s=120)
+    result = crawl_in_child(str(config_path), DAY, SPIDERS, timeout_s=120)
     assert result.returncode == 0, result.stderr_tail
     ranks = _ranks(db_url, DAY)
     truth = [slot for page in (1, 2, 3) for slot in catalog.result_page("扫地机器人", page, 1)[0]]
@@ -64,7 +65,7 @@ def test_crawl_stores_every_rank_and_a_rerun_duplicates_nothing(
     assert own == len(catalog.shop_products("zhixiang", 1))
     before = _counts(db_url)
 
-    result = crawl_in_child(str(config_path), DAY, timeout_s=120)
+    result = crawl_in_child(str(config_path), DAY, SPIDERS, timeout_s=120)
     assert result.returncode == 0, result.stderr_tail
     assert _counts(db_url) == before
     assert _ranks(db_url, DAY) == ranks
@@ -76,10 +77,10 @@ def test_a_captcha_marks_the_run_blocked_and_raises_no_rank_loss(
         db_url: str, shop: ShopServer, tmp_path: Path) -> None:
     config_path = write_config(tmp_path / "c.toml", shop.url, db_url, listing_paths=())
     upgrade(db_url)
-    assert crawl_in_child(str(config_path), DAY, timeout_s=120).returncode == 0
+    assert crawl_in_child(str(config_path), DAY, SPIDERS, timeout_s=120).returncode == 0
     shop.set(day=2, captcha=1.0)
     day2 = DAY + dt.timedelta(days=1)
-    assert crawl_in_child(str(config_path), day2, timeout_s=120).returncode == 0
+    assert crawl_in_child(str(config_path), day2, SPIDERS, timeout_s=120).returncode == 0
     config = load_config(config_path)
     with session_scope(db_url) as s:
         run = s.scalars(select(CrawlRun).where(CrawlRun.day == day2)).one()
@@ -94,7 +95,7 @@ def test_server_errors_are_retried_then_reported(shop: ShopServer, tmp_path: Pat
     config_path = write_config(tmp_path / "c.toml", shop.url, url, listing_paths=())
     shop.set(error=1.0)
     upgrade(url)
-    assert crawl_in_child(str(config_path), DAY, timeout_s=120).returncode == 0
+    assert crawl_in_child(str(config_path), DAY, SPIDERS, timeout_s=120).returncode == 0
     with session_scope(url) as s:
         run = s.scalars(select(CrawlRun)).one()
     assert run.status == "failed"
@@ -110,7 +111,7 @@ def test_javascript_search_through_chromium(shop: ShopServer, tmp_path: Path) ->
         site_extra='render = "browser"\nsearch_path = "/h5/search?q={keyword}&page={page}"\n'
                    'wait_for = "ul.result-list, .no-result"')
     upgrade(url)
-    result = crawl_in_child(str(config_path), DAY, timeout_s=180)
+    result = crawl_in_child(str(config_path), DAY, SPIDERS, timeout_s=180)
     assert result.returncode == 0, result.stderr_tail
     truth = [slot for page in (1, 2, 3) for slot in catalog.result_page("扫地机器人", page, 1)[0]]
     assert _ranks(url, DAY) == [(s.position, s.organic_position, s.page, s.sponsored,
@@ -122,8 +123,48 @@ def test_javascript_search_over_plain_http_says_why(shop: ShopServer, tmp_path: 
     config_path = write_config(tmp_path / "c.toml", shop.url, url, listing_paths=(),
                                site_extra='search_path = "/h5/search?q={keyword}&page={page}"')
     upgrade(url)
-    assert crawl_in_child(str(config_path), DAY, timeout_s=120).returncode == 0
+    assert crawl_in_child(str(config_path), DAY, SPIDERS, timeout_s=120).returncode == 0
     with session_scope(url) as s:
         run = s.scalars(select(CrawlRun)).one()
     assert run.status == "failed" and run.items_count == 0
     assert "no result list" in (run.error_summary or "")
+
+
+def test_suggestions_become_keyword_candidates(db_url: str, shop: ShopServer,
+                                               tmp_path: Path) -> None:
+    config_path = write_config(tmp_path / "c.toml", shop.url, db_url, listing_paths=(),
+                               keywords=(("加湿器", "空气"), ("智能门锁", "安防")))
+    upgrade(db_url)
+    result = crawl_in_child(str(config_path), DAY, spiders=["suggest"], timeout_s=120)
+    assert result.returncode == 0, result.stderr_tail
+    with session_scope(db_url) as s:
+        rows = {(k.term, k.group, k.source) for k in s.scalars(select(Keyword))}
+        run = s.scalars(select(CrawlRun)).one()
+    expected = {(term, group, "suggestion") for seed, group in (("加湿器", "空气"),
+                                                                ("智能门锁", "安防"))
+                for term in catalog.suggestions(seed) if term != seed}
+    manual = {("加湿器", "空气", "manual"), ("智能门锁", "安防", "manual")}
+    assert expected and rows == expected | manual
+    assert (run.spider, run.status, run.items_count) == ("suggest", "ok", 2)
+
+
+def test_a_parser_crash_is_not_a_clean_crawl(shop: ShopServer, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from crawlers.health import SiteHealth
+    from crawlers.spiders.base import ShopSpider
+    from crawlers.spiders.ranks import RanksSpider
+
+    spider = RanksSpider()
+    spider.health = {"demo": SiteHealth()}
+    site = load_config(write_config(tmp_path / "c.toml", shop.url, "sqlite://")).sites[0]
+
+    def broken(_response: object) -> None:
+        raise ValueError("boom")
+
+    from scrapy.http import HtmlResponse
+
+    page = HtmlResponse("http://x/", body=b"<html></html>", encoding="utf-8")
+    with pytest.raises(ValueError, match="boom"):
+        list(ShopSpider.parsed(spider, site, page, broken))
+    assert spider.health["demo"].status == "failed"
+    assert "parser error: ValueError: boom" in (spider.health["demo"].summary or "")

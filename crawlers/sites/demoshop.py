@@ -10,7 +10,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 import extruct
-from scrapy.http import TextResponse
+from scrapy.http import HtmlResponse, TextResponse
 
 from crawlers.errors import LayoutChanged, PageBlocked
 from crawlers.items import ListingPage, ProductItem, SearchPage
@@ -23,7 +23,9 @@ BLOCK_MARKERS = ("安全验证", "验证码", "captcha", "robot check")
 
 
 def check_blocked(response: TextResponse) -> None:
-    """Raise PageBlocked for a captcha or verification page."""
+    """Raise PageBlocked for a captcha or verification page (always served as HTML)."""
+    if not isinstance(response, HtmlResponse):
+        return
     title = (response.css("title::text").get() or "").lower()
     if any(marker in title for marker in BLOCK_MARKERS) or response.css(".captcha-box"):
         raise PageBlocked(f"captcha page: {title.strip() or 'verification'}", response.url)

@@ -43,11 +43,14 @@ class ShopSpider(scrapy.Spider):
         return get_adapter(site.adapter)
 
     def page_request(self, site: SiteConfig, url: str, callback: Callable[..., Any],
-                     **cb_kwargs: Any) -> scrapy.Request:
-        """A request for a page of ``site``; through the browser where the site needs one."""
+                     browser: bool = True, **cb_kwargs: Any) -> scrapy.Request:
+        """A request for a page of ``site``; through the browser where the site needs one.
+
+        ``browser=False`` is for JSON endpoints, which never need rendering.
+        """
         self.site_health(site.name)
         meta: dict[str, Any] = {"site": site.name}
-        if site.render == "browser":
+        if browser and site.render == "browser":
             from scrapy_playwright.page import PageMethod
 
             meta["playwright"] = True
@@ -85,3 +88,7 @@ class ShopSpider(scrapy.Spider):
             health.block(exc.reason)
         except LayoutChanged as exc:
             health.error(f"layout changed: {exc}")
+        except Exception as exc:
+            # A parser bug must not pass for a clean crawl: count it, then let Scrapy log it.
+            health.error(f"parser error: {type(exc).__name__}: {exc} on {response.url}")
+            raise

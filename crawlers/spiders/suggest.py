@@ -1,0 +1,38 @@
+"""``suggest``: the platform's search suggestions for every tracked keyword (keyword expansion)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from scrapy.http import Response
+
+from config import KeywordConfig, SiteConfig
+from crawlers.items import SuggestionItem
+from crawlers.sites import suggest_url
+from crawlers.spiders.base import ShopSpider
+
+
+class SuggestSpider(ShopSpider):
+    name = "suggest"
+
+    def has_work(self, site: SiteConfig) -> bool:
+        return any(site.name in self.config.keyword_sites(k) for k in self.config.keywords)
+
+    async def start(self) -> AsyncIterator[Any]:
+        for site in self.target_sites():
+            for keyword in self.config.keywords:
+                if site.name in self.config.keyword_sites(keyword):
+                    request = self.page_request(site, suggest_url(site, keyword.term),
+                                                self.parse_suggestions, browser=False,
+                                                keyword=keyword)
+                    # Two sites may share a suggestion API (app and web of one platform): each
+                    # site's run must get its answer, so the duplicate filter is bypassed.
+                    yield request.replace(dont_filter=True)
+
+    def parse_suggestions(self, response: Response, site: SiteConfig,
+                          keyword: KeywordConfig) -> Iterator[Any]:
+        adapter = self.adapter(site)
+        for terms in self.parsed(site, response, adapter.parse_suggestions):
+            self.site_health(site.name).items += 1
+            yield SuggestionItem(site=site.name, seed=keyword.term, terms=terms)
