@@ -16,6 +16,49 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Selector = str | list[str]
+
+
+class PageSelectors(_Strict):
+    """How the ``generic`` adapter reads one page type (search results, listings, products).
+
+    A selector is CSS (``::text``, ``::attr(name)`` allowed) or XPath (starting with ``/``,
+    ``./`` or ``(``); a list holds alternatives, the first that matches wins. Field selectors
+    are relative to ``item`` where there is one.
+    """
+
+    render: Literal["http", "browser"] | None = None  # overrides the site's render
+    wait_for: str | None = None
+    item: Selector | None = None
+    link: Selector | None = None
+    id: Selector | None = None
+    id_pattern: str | None = None  # regex whose first group is the id (applied to id or link)
+    title: Selector | None = None
+    price: Selector | None = None
+    list_price: Selector | None = None
+    shop: Selector | None = None
+    brand: Selector | None = None
+    sales: Selector | None = None
+    rating: Selector | None = None
+    reviews: Selector | None = None
+    stock: Selector | None = None
+    sponsored: Selector | None = None  # an item where this matches is an ad
+    next: Selector | None = None  # the next page's link (page level)
+    no_results: Selector | None = None  # a page where this matches has no results, by design
+    follow: bool = False  # listings: also visit each entry's product page
+
+    @field_validator("id_pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                if re.compile(value).groups < 1:
+                    raise ValueError("needs one (group) around the id")
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from None
+        return value
+
+
 class SiteConfig(_Strict):
     """One shop or platform to crawl."""
 
@@ -32,17 +75,46 @@ class SiteConfig(_Strict):
     listing_paths: list[str] = []
     title_limit_bytes: int = Field(default=60, ge=10)
     user_agent: str | None = None
+    proxy: str | None = None
+    cookies: dict[str, str] = {}
+    storage_state: str | None = None  # a saved Playwright storage state (JSON file) for logins
+    block_markers: list[str] = []  # extra texts that mean "blocked" on this site
+    search: PageSelectors | None = None
+    listing: PageSelectors | None = None
+    product: PageSelectors | None = None
     download_delay: float = Field(default=1.0, ge=0)
     concurrency: int = Field(default=4, ge=1, le=64)
     autothrottle: bool = True
     obey_robots_txt: bool = True
 
-    @field_validator("base_url")
+    @field_validator("base_url", "proxy")
     @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http:// or https:// URL")
-        return value.rstrip("/")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _generic_needs_selectors(self) -> SiteConfig:
+        if self.adapter == "generic":
+            if self.search is not None and not (self.search.item and self.search_path):
+                raise ValueError("a generic site's [search] needs item, and search_path")
+            if self.listing is not None and not self.listing.item:
+                raise ValueError("a generic site's [listing] needs item")
+        return self
+
+    def render_for(self, page_type: str) -> str:
+        """``http`` or ``browser`` for a page type (search, listing, product)."""
+        selectors = getattr(self, page_type, None)
+        if isinstance(selectors, PageSelectors) and selectors.render:
+            return selectors.render
+        return self.render
+
+    def wait_for_page(self, page_type: str) -> str | None:
+        selectors = getattr(self, page_type, None)
+        if isinstance(selectors, PageSelectors) and selectors.wait_for:
+            return selectors.wait_for
+        return self.wait_for
 
 
 class ProductConfig(_Strict):

@@ -5,26 +5,48 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 MAX_REASONS = 5
+COUNTERS = ("pages", "items", "errors", "blocked")
 
 
 @dataclass
 class SiteHealth:
-    pages: int = 0
-    items: int = 0
-    errors: int = 0
-    blocked: int = 0
     reasons: list[str] = field(default_factory=list)
+    by_type: dict[str, dict[str, int]] = field(default_factory=dict)  # page type -> counters
+    unknown_prices: int = 0
+
+    def count(self, page_type: str, counter: str, n: int = 1) -> None:
+        counters = self.by_type.setdefault(page_type, dict.fromkeys(COUNTERS, 0))
+        counters[counter] += n
+
+    def total(self, counter: str) -> int:
+        return sum(c[counter] for c in self.by_type.values())
+
+    @property
+    def pages(self) -> int:
+        return self.total("pages")
+
+    @property
+    def items(self) -> int:
+        return self.total("items")
+
+    @property
+    def errors(self) -> int:
+        return self.total("errors")
+
+    @property
+    def blocked(self) -> int:
+        return self.total("blocked")
 
     def _note(self, reason: str) -> None:
         if reason not in self.reasons and len(self.reasons) < MAX_REASONS:
             self.reasons.append(reason)
 
-    def error(self, reason: str) -> None:
-        self.errors += 1
+    def error(self, reason: str, page_type: str = "page") -> None:
+        self.count(page_type, "errors")
         self._note(reason)
 
-    def block(self, reason: str) -> None:
-        self.blocked += 1
+    def block(self, reason: str, page_type: str = "page") -> None:
+        self.count(page_type, "blocked")
         self._note(f"blocked: {reason}")
 
     @property
@@ -42,4 +64,5 @@ class SiteHealth:
     def summary(self) -> str | None:
         if not self.reasons:
             return None if self.status == "ok" else "no pages were crawled"
-        return "; ".join(self.reasons)
+        more = self.errors + self.blocked - len(self.reasons)
+        return "; ".join(self.reasons) + (f" (and {more} more)" if more > 0 else "")

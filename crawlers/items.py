@@ -29,6 +29,7 @@ class ProductItem:
     price: Money | None = None
     list_price: Money | None = None
     in_stock: bool | None = None
+    stock_count: int | None = None
     sales_count: int | None = None
     rating: Decimal | None = None
     review_count: int | None = None
@@ -63,9 +64,10 @@ class SearchPage:
 
 @dataclass
 class ListingPage:
-    """A shop or category listing page: product page URLs and the next page."""
+    """A shop or category listing page: entries as shown, product page URLs, the next page."""
 
     product_urls: list[str] = field(default_factory=list)
+    items: list[ProductItem] = field(default_factory=list)
     next_url: str | None = None
 
 

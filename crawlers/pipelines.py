@@ -10,9 +10,11 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from config import Config
+from crawlers.health import SiteHealth
 from crawlers.identity import Identity
 from crawlers.items import ProductItem, RankItem, SuggestionItem
 from crawlers.spiders.base import ShopSpider
+from crawlers.validate import clean_product, price_unknown
 from db import repo
 from db.session import session_scope
 
@@ -57,6 +59,12 @@ class DatabasePipeline:
                             session, site_id, keyword.term, keyword.group)
 
     def process_item(self, item: Any) -> Any:
+        product = item.product if isinstance(item, RankItem) else item
+        if isinstance(product, ProductItem):
+            clean_product(product)
+            if price_unknown(product):
+                self.spider.site_health(product.site).unknown_prices += 1
+                self.crawler.stats.inc_value("shopwatch/unknown_prices")
         if isinstance(item, ProductItem | RankItem | SuggestionItem):
             self.buffer.append(item)
             if len(self.buffer) >= self.batch_size:
@@ -69,15 +77,13 @@ class DatabasePipeline:
         with session_scope(self.config.database_url) as session:
             for site, (_site_id, run_id, attempt) in self.runs.items():
                 seen = health.get(site)
-                status: str
-                summary: str | None
                 if seen is None:
-                    status, summary, counts = "failed", "no pages were requested", (0, 0, 0)
-                else:
-                    status, summary = seen.status, seen.summary
-                    counts = (seen.items, seen.pages, seen.errors + seen.blocked)
-                repo.finish_run(session, run_id, status, items=counts[0], pages=counts[1],
-                                errors=counts[2], error_summary=summary)
+                    seen = SiteHealth()
+                    seen.error("no pages were requested")
+                repo.finish_run(session, run_id, seen.status, items=seen.items, pages=seen.pages,
+                                errors=seen.errors + seen.blocked, error_summary=seen.summary,
+                                page_counts=seen.by_type, unknown_prices=seen.unknown_prices)
+                status = seen.status
                 if status == "ok":
                     repo.prune_stale(session, run_id, attempt)
                 logger.info("crawl run %s/%s %s: %s", site, self.spider.name, self.day, status)
@@ -129,6 +135,7 @@ def _snapshot_row(item: ProductItem, run_id: int, product_id: int, attempt: int)
         "list_price": list_price.amount if list_price else None,
         "currency": (price.currency if price else None),
         "price_raw": price.raw if price else None,
-        "in_stock": item.in_stock, "sales_count": item.sales_count, "rating": item.rating,
+        "in_stock": item.in_stock, "stock_count": item.stock_count,
+        "from_page": item.from_product_page, "sales_count": item.sales_count, "rating": item.rating,
         "review_count": item.review_count, "title": item.title,
     }

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -80,6 +81,9 @@ class CrawlRun(Base):
     pages_count: Mapped[int] = mapped_column(Integer, default=0)
     errors_count: Mapped[int] = mapped_column(Integer, default=0)
     error_summary: Mapped[str | None] = mapped_column(Text)
+    # per page type: {"search": {"pages": 3, "items": 60, "errors": 0, "blocked": 0}, ...}
+    page_counts: Mapped[dict[str, dict[str, int]] | None] = mapped_column(JSON)
+    unknown_prices: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ProductSnapshot(Base):
@@ -94,6 +98,8 @@ class ProductSnapshot(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     price_raw: Mapped[str | None] = mapped_column(String(128))
     in_stock: Mapped[bool | None] = mapped_column(Boolean)
+    stock_count: Mapped[int | None] = mapped_column(Integer)
+    from_page: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sales_count: Mapped[int | None] = mapped_column(Integer)
     rating: Mapped[Decimal | None] = mapped_column(Numeric(3, 2))
     review_count: Mapped[int | None] = mapped_column(Integer)

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, case, delete, func, not_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -92,10 +92,13 @@ def begin_run(session: Session, site_id: int, spider: str, day: dt.date) -> tupl
 
 
 def finish_run(session: Session, run_id: int, status: str, *, items: int, pages: int,
-               errors: int, error_summary: str | None) -> None:
+               errors: int, error_summary: str | None,
+               page_counts: dict[str, dict[str, int]] | None = None,
+               unknown_prices: int = 0) -> None:
     session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
         status=status, finished_at=utcnow(), items_count=items, pages_count=pages,
-        errors_count=errors, error_summary=error_summary))
+        errors_count=errors, error_summary=error_summary, page_counts=page_counts,
+        unknown_prices=unknown_prices))
 
 
 def prune_stale(session: Session, run_id: int, attempt: int) -> None:
@@ -146,14 +149,32 @@ def upsert_products(session: Session, site_id: int,
     return {external_id: pid for external_id, pid in session.execute(statement)}
 
 
-SNAPSHOT_COLUMNS = ("attempt", "price", "list_price", "currency", "price_raw", "in_stock",
+SNAPSHOT_COLUMNS = ("price", "list_price", "currency", "price_raw", "in_stock", "stock_count",
                     "sales_count", "rating", "review_count", "title")
 RANK_COLUMNS = ("product_id", "attempt", "organic_position", "page", "sponsored")
 
 
 def upsert_snapshots(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    upsert(session, ProductSnapshot, rows, ["crawl_run_id", "product_id"],
-           SNAPSHOT_COLUMNS)
+    """Merge what one run saw of a product from several pages into one snapshot.
+
+    A later attempt of the run replaces the row. Within one attempt, a field a page did not
+    show never erases a known one, and the product page's value beats a listing entry's.
+    """
+    if not rows:
+        return
+    rows = list({(r["crawl_run_id"], r["product_id"]): r for r in rows}.values())
+    statement = _insert(session, ProductSnapshot)
+    new, old = statement.excluded, ProductSnapshot.__table__.c
+    newer = new.attempt > old.attempt
+    old_wins = and_(old.from_page, not_(new.from_page))
+    merged = {name: case((newer, new[name]), (old_wins, func.coalesce(old[name], new[name])),
+                         else_=func.coalesce(new[name], old[name]))
+              for name in SNAPSHOT_COLUMNS}
+    merged["from_page"] = case((newer, new.from_page), else_=or_(old.from_page, new.from_page))
+    merged["attempt"] = case((newer, new.attempt), else_=old.attempt)
+    statement = statement.on_conflict_do_update(index_elements=["crawl_run_id", "product_id"],
+                                                set_=merged)
+    session.execute(statement, rows)
 
 
 def upsert_ranks(session: Session, rows: Sequence[dict[str, Any]]) -> None:

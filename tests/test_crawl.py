@@ -24,7 +24,7 @@ SPIDERS = ["listings", "ranks"]  # suggest has a test of its own
 def test_migrations_are_idempotent(db_url: str) -> None:
     upgrade(db_url)
     upgrade(db_url)
-    assert current_revision(db_url) == "0001"
+    assert current_revision(db_url) == "0002"
 
 
 def _counts(url: str) -> tuple[int, int, int, int]:
@@ -158,7 +158,7 @@ def test_a_parser_crash_is_not_a_clean_crawl(shop: ShopServer, tmp_path: Path,
     spider.health = {"demo": SiteHealth()}
     site = load_config(write_config(tmp_path / "c.toml", shop.url, "sqlite://")).sites[0]
 
-    def broken(_response: object) -> None:
+    def broken(_response: object, _site: object) -> None:
         raise ValueError("boom")
 
     from scrapy.http import HtmlResponse

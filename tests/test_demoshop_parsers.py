@@ -9,10 +9,13 @@ from decimal import Decimal
 import pytest
 from scrapy.http import HtmlResponse
 
+from config import SiteConfig
 from crawlers.errors import LayoutChanged, PageBlocked
 from crawlers.sites import demoshop
 from demoshop import catalog
 from demoshop.server import ShopServer
+
+SITE = SiteConfig(name="demo", base_url="http://127.0.0.1")
 
 
 def fetch(shop: ShopServer, path: str) -> HtmlResponse:
@@ -29,7 +32,7 @@ def search_path(query: str, page: int = 1) -> str:
 @pytest.mark.parametrize(("query", "page"), [("扫地机器人", 1), ("扫地机器人", 2),
                                              ("加湿器", 3), ("静音 加湿器", 1)])
 def test_search_page_matches_the_shop(shop: ShopServer, query: str, page: int) -> None:
-    result = demoshop.parse_search(fetch(shop, search_path(query, page)), "demo")
+    result = demoshop.parse_search(fetch(shop, search_path(query, page)), SITE)
     slots, has_next = catalog.result_page(query, page, day=1)
     assert [(i.external_id, ad) for i, ad in result.products] == [
         (s.product.id, s.sponsored) for s in slots]
@@ -44,33 +47,33 @@ def test_search_page_matches_the_shop(shop: ShopServer, query: str, page: int) -
 
 
 def test_no_results_is_an_empty_page_not_an_error(shop: ShopServer) -> None:
-    result = demoshop.parse_search(fetch(shop, search_path("不存在的商品")), "demo")
+    result = demoshop.parse_search(fetch(shop, search_path("不存在的商品")), SITE)
     assert result.products == [] and result.next_url is None
 
 
 def test_captcha_is_blocked(shop: ShopServer) -> None:
     shop.set(captcha=1.0)
     with pytest.raises(PageBlocked, match="captcha"):
-        demoshop.parse_search(fetch(shop, search_path("扫地机器人")), "demo")
+        demoshop.parse_search(fetch(shop, search_path("扫地机器人")), SITE)
     with pytest.raises(PageBlocked):
-        demoshop.parse_product(fetch(shop, "/item/100001.html"), "demo")
+        demoshop.parse_product(fetch(shop, "/item/100001.html"), SITE)
 
 
 def test_unknown_layout_is_layout_changed(shop: ShopServer) -> None:
     with pytest.raises(LayoutChanged):
-        demoshop.parse_search(fetch(shop, "/"), "demo")
+        demoshop.parse_search(fetch(shop, "/"), SITE)
 
 
 def test_js_search_shell_has_no_results_over_plain_http(shop: ShopServer) -> None:
     with pytest.raises(LayoutChanged):
-        demoshop.parse_search(fetch(shop, "/h5/search?q=%E5%8A%A0%E6%B9%BF%E5%99%A8"), "demo")
+        demoshop.parse_search(fetch(shop, "/h5/search?q=%E5%8A%A0%E6%B9%BF%E5%99%A8"), SITE)
 
 
 @pytest.mark.parametrize("day", [1, 2])
 def test_product_page_reads_json_ld(shop: ShopServer, day: int) -> None:
     shop.set(day=day)
     for truth in catalog.catalogue(day)[::37]:
-        item = demoshop.parse_product(fetch(shop, f"/item/{truth.id}.html"), "demo")
+        item = demoshop.parse_product(fetch(shop, f"/item/{truth.id}.html"), SITE)
         assert item.external_id == truth.id
         assert item.title == truth.title
         assert item.price is not None and item.price.amount == truth.price
@@ -88,7 +91,7 @@ def test_unreadable_price_is_unknown_not_zero() -> None:
             '<li class="item" data-id="9"><a class="title" href="/item/9.html">t</a>'
             '<span class="price">价格待定</span></li></ul></body></html>').encode()
     result = demoshop.parse_search(HtmlResponse("http://x/search", body=body, encoding="utf-8"),
-                                   "demo")
+                                   SITE)
     item, _ = result.products[0]
     assert item.price is not None and item.price.amount is None
     assert item.price.raw == "价格待定"
@@ -96,11 +99,11 @@ def test_unreadable_price_is_unknown_not_zero() -> None:
 
 
 def test_listing_and_suggestions(shop: ShopServer) -> None:
-    listing = demoshop.parse_listing(fetch(shop, "/shop/zhixiang"))
+    listing = demoshop.parse_listing(fetch(shop, "/shop/zhixiang"), SITE)
     own = catalog.shop_products("zhixiang", 1)
     assert [u.rsplit("/", 1)[-1] for u in listing.product_urls] == [
         f"{p.id}.html" for p in own[:12]]
     assert listing.next_url and listing.next_url.endswith("page=2")
-    words = demoshop.parse_suggestions(fetch(shop, "/suggest?q=%E5%8A%A0%E6%B9%BF"))
+    words = demoshop.parse_suggestions(fetch(shop, "/suggest?q=%E5%8A%A0%E6%B9%BF"), SITE)
     assert words == catalog.suggestions("加湿")
     assert words and all(w.startswith("加湿") for w in words)

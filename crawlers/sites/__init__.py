@@ -9,7 +9,7 @@ from scrapy.http import TextResponse
 
 from config import SiteConfig
 from crawlers.items import ListingPage, ProductItem, SearchPage
-from crawlers.sites import demoshop
+from crawlers.sites import demoshop, generic
 
 
 class SiteAdapter(Protocol):
@@ -17,18 +17,16 @@ class SiteAdapter(Protocol):
     PRODUCT_PATH: str
     SUGGEST_PATH: str
 
-    def check_blocked(self, response: TextResponse) -> None: ...
+    def parse_search(self, response: TextResponse, site: SiteConfig) -> SearchPage: ...
 
-    def parse_search(self, response: TextResponse, site: str, currency: str) -> SearchPage: ...
+    def parse_product(self, response: TextResponse, site: SiteConfig) -> ProductItem: ...
 
-    def parse_product(self, response: TextResponse, site: str, currency: str) -> ProductItem: ...
+    def parse_listing(self, response: TextResponse, site: SiteConfig) -> ListingPage: ...
 
-    def parse_listing(self, response: TextResponse) -> ListingPage: ...
-
-    def parse_suggestions(self, response: TextResponse) -> list[str]: ...
+    def parse_suggestions(self, response: TextResponse, site: SiteConfig) -> list[str]: ...
 
 
-ADAPTERS: dict[str, SiteAdapter] = {"demoshop": demoshop}
+ADAPTERS: dict[str, SiteAdapter] = {"demoshop": demoshop, "generic": generic}
 
 
 class UnknownAdapter(KeyError):

@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 import extruct
 from scrapy.http import HtmlResponse, TextResponse
 
+from config import SiteConfig
+from crawlers import blocks
 from crawlers.errors import LayoutChanged, PageBlocked
 from crawlers.items import ListingPage, ProductItem, SearchPage
 from crawlers.prices import parse_price
@@ -19,16 +21,13 @@ from crawlers.prices import parse_price
 SEARCH_PATH = "/search?q={keyword}&page={page}"
 PRODUCT_PATH = "/item/{id}.html"
 SUGGEST_PATH = "/suggest?q={keyword}"
-BLOCK_MARKERS = ("安全验证", "验证码", "captcha", "robot check")
 
 
-def check_blocked(response: TextResponse) -> None:
-    """Raise PageBlocked for a captcha or verification page (always served as HTML)."""
-    if not isinstance(response, HtmlResponse):
-        return
-    title = (response.css("title::text").get() or "").lower()
-    if any(marker in title for marker in BLOCK_MARKERS) or response.css(".captcha-box"):
-        raise PageBlocked(f"captcha page: {title.strip() or 'verification'}", response.url)
+def check_blocked(response: TextResponse, site: SiteConfig) -> None:
+    """Raise PageBlocked for a captcha or verification page (generic and shop markers)."""
+    blocks.check_blocked(response, site.block_markers)
+    if isinstance(response, HtmlResponse) and response.css(".captcha-box"):
+        raise PageBlocked("captcha page", response.url)
 
 
 def _int(text: str | None) -> int | None:
@@ -43,9 +42,10 @@ def _decimal(text: object) -> Decimal | None:
         return None
 
 
-def parse_search(response: TextResponse, site: str, currency: str = "CNY") -> SearchPage:
+def parse_search(response: TextResponse, site: SiteConfig) -> SearchPage:
     """Slots of one search result page in page order, with the sponsored flag."""
-    check_blocked(response)
+    check_blocked(response, site)
+    currency = site.currency
     results = response.css("ul.result-list")
     if not results:
         if response.css(".no-result"):
@@ -57,7 +57,7 @@ def parse_search(response: TextResponse, site: str, currency: str = "CNY") -> Se
         if not external_id:
             raise LayoutChanged(f"result item without data-id on {response.url}")
         item = ProductItem(
-            site=site,
+            site=site.name,
             external_id=external_id,
             url=response.urljoin(node.css("a.title::attr(href)").get("")),
             title=(node.css("a.title::text").get() or "").strip() or None,
@@ -83,9 +83,10 @@ def _json_ld_product(response: TextResponse) -> dict[str, object]:
     return {}
 
 
-def parse_product(response: TextResponse, site: str, currency: str = "CNY") -> ProductItem:
+def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
     """A product page: schema.org JSON-LD first, the visible page as fallback."""
-    check_blocked(response)
+    check_blocked(response, site)
+    currency = site.currency
     ld = _json_ld_product(response)
     offers = ld.get("offers") or {}
     offer = offers[0] if isinstance(offers, list) and offers else offers
@@ -109,7 +110,7 @@ def parse_product(response: TextResponse, site: str, currency: str = "CNY") -> P
     brand = ld.get("brand")
     seller = offer.get("seller")
     return ProductItem(
-        site=site,
+        site=site.name,
         external_id=external_id,
         url=response.url,
         title=str(ld.get("name") or response.css("h1.title::text").get("")).strip() or None,
@@ -127,18 +128,18 @@ def parse_product(response: TextResponse, site: str, currency: str = "CNY") -> P
     )
 
 
-def parse_listing(response: TextResponse) -> ListingPage:
+def parse_listing(response: TextResponse, site: SiteConfig) -> ListingPage:
     """A shop page: the product links and the next page."""
-    check_blocked(response)
+    check_blocked(response, site)
     if not response.css("ul.shop-items"):
         raise LayoutChanged(f"no shop item list on {response.url}")
     urls = [response.urljoin(h) for h in response.css("ul.shop-items a.title::attr(href)").getall()]
     next_href = response.css(".pager a.next::attr(href)").get()
-    return ListingPage(urls, response.urljoin(next_href) if next_href else None)
+    return ListingPage(urls, [], response.urljoin(next_href) if next_href else None)
 
 
-def parse_suggestions(response: TextResponse) -> list[str]:
-    check_blocked(response)
+def parse_suggestions(response: TextResponse, site: SiteConfig) -> list[str]:
+    check_blocked(response, site)
     try:
         data = json.loads(response.text)
     except json.JSONDecodeError as exc:

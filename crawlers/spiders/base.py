@@ -39,31 +39,44 @@ class ShopSpider(scrapy.Spider):
     def site_health(self, site: str) -> SiteHealth:
         return self.health.setdefault(site, SiteHealth())
 
+    def counted(self, site: SiteConfig, page_type: str, items: list[Any]) -> list[Any]:
+        self.site_health(site.name).count(page_type, "items", len(items))
+        return items
+
     def adapter(self, site: SiteConfig) -> SiteAdapter:
         return get_adapter(site.adapter)
 
     def page_request(self, site: SiteConfig, url: str, callback: Callable[..., Any],
-                     browser: bool = True, **cb_kwargs: Any) -> scrapy.Request:
-        """A request for a page of ``site``; through the browser where the site needs one.
+                     page_type: str, **cb_kwargs: Any) -> scrapy.Request:
+        """A request for a page of ``site``; through the browser where that page type needs it.
 
-        ``browser=False`` is for JSON endpoints, which never need rendering.
+        ``page_type`` is search, listing, product or api (JSON endpoints: never rendered).
         """
         self.site_health(site.name)
-        meta: dict[str, Any] = {"site": site.name}
-        if browser and site.render == "browser":
+        meta: dict[str, Any] = {"site": site.name, "page_type": page_type}
+        if site.proxy:
+            meta["proxy"] = site.proxy
+        if page_type != "api" and site.render_for(page_type) == "browser":
             from scrapy_playwright.page import PageMethod
 
             meta["playwright"] = True
-            if site.wait_for:
+            meta["playwright_context"] = site.name  # one browser context (and login) per site
+            if site.storage_state:
+                meta["playwright_context_kwargs"] = {"storage_state": site.storage_state}
+            wait_for = site.wait_for_page(page_type)
+            if wait_for:
                 meta["playwright_page_methods"] = [
-                    PageMethod("wait_for_selector", site.wait_for, timeout=15000)]
+                    PageMethod("wait_for_selector", wait_for, timeout=15000)]
+        headers = {"User-Agent": site.user_agent} if site.user_agent else None
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
+                              headers=headers, cookies=_cookies(site),
                               cb_kwargs={"site": site, **cb_kwargs})
 
     def on_error(self, failure: Failure) -> None:
         """A download that failed after retries (HTTP error, timeout, refused connection)."""
         request = getattr(failure, "request", None)
         site = request.meta.get("site", "?") if request is not None else "?"
+        page_type = request.meta.get("page_type", "page") if request is not None else "page"
         if isinstance(failure.value, HttpError):
             response = failure.value.response
             reason = f"HTTP {response.status} on {response.url}"
@@ -72,23 +85,30 @@ class ShopSpider(scrapy.Spider):
             reason = f"{name}: {failure.getErrorMessage()[:200]}"
             if request is not None:
                 reason += f" on {request.url}"
-        self.site_health(site).error(reason)
+        self.site_health(site).error(reason, page_type)
 
     def parsed(self, site: SiteConfig, response: Response,
-               parse: Callable[[TextResponse], Any]) -> Iterator[Any]:
+               parse: Callable[[TextResponse, SiteConfig], Any]) -> Iterator[Any]:
         """Run a parser; a block or a layout change is recorded against the site, not raised."""
         health = self.site_health(site.name)
-        health.pages += 1
+        page_type = str(response.meta.get("page_type", "page")) if response.request else "page"
+        health.count(page_type, "pages")
         if not isinstance(response, TextResponse):
-            health.error(f"not a text response: {response.url}")
+            health.error(f"not a text response: {response.url}", page_type)
             return
         try:
-            yield parse(response)
+            yield parse(response, site)
         except PageBlocked as exc:
-            health.block(exc.reason)
+            health.block(exc.reason, page_type)
         except LayoutChanged as exc:
-            health.error(f"layout changed: {exc}")
+            health.error(f"layout changed: {exc}", page_type)
         except Exception as exc:
             # A parser bug must not pass for a clean crawl: count it, then let Scrapy log it.
-            health.error(f"parser error: {type(exc).__name__}: {exc} on {response.url}")
+            health.error(f"parser error: {type(exc).__name__}: {exc} on {response.url}",
+                         page_type)
             raise
+
+
+def _cookies(site: SiteConfig) -> dict[str | bytes, str | bytes | bool | float | int] | None:
+    """The site's configured cookies (for platforms that need a session), or None."""
+    return {name: value for name, value in site.cookies.items()} or None

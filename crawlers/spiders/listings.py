@@ -23,21 +23,21 @@ class ListingsSpider(ShopSpider):
             for product in self.config.products:
                 if product.site == site.name:
                     url = product.url or product_url(site, product.id)
-                    yield self.page_request(site, url, self.parse_product)
+                    yield self.page_request(site, url, self.parse_product, "product")
             for path in site.listing_paths:
-                yield self.page_request(site, site.base_url + path, self.parse_listing)
+                yield self.page_request(site, site.base_url + path, self.parse_listing,
+                                        "listing")
 
     def parse_listing(self, response: Response, site: SiteConfig) -> Iterator[Any]:
         adapter = self.adapter(site)
         for listing in self.parsed(site, response, adapter.parse_listing):
+            yield from self.counted(site, "listing", listing.items)
             for url in listing.product_urls:
-                yield self.page_request(site, url, self.parse_product)
+                yield self.page_request(site, url, self.parse_product, "product")
             if listing.next_url:
-                yield self.page_request(site, listing.next_url, self.parse_listing)
+                yield self.page_request(site, listing.next_url, self.parse_listing, "listing")
 
     def parse_product(self, response: Response, site: SiteConfig) -> Iterator[Any]:
         adapter = self.adapter(site)
-        for item in self.parsed(site, response,
-                                lambda r: adapter.parse_product(r, site.name, site.currency)):
-            self.site_health(site.name).items += 1
-            yield item
+        for item in self.parsed(site, response, adapter.parse_product):
+            yield from self.counted(site, "product", [item])

@@ -24,24 +24,23 @@ class RanksSpider(ShopSpider):
             for keyword in self.config.keywords:
                 if site.name in self.config.keyword_sites(keyword):
                     yield self.page_request(site, search_url(site, keyword.term, 1),
-                                            self.parse_results, keyword=keyword, page=1,
-                                            position=0, organic=0)
+                                            self.parse_results, "search", keyword=keyword,
+                                            page=1, position=0, organic=0)
 
     def parse_results(self, response: Response, site: SiteConfig, keyword: KeywordConfig,
                       page: int, position: int, organic: int) -> Iterator[Any]:
         adapter = self.adapter(site)
-        for result in self.parsed(site, response,
-                                  lambda r: adapter.parse_search(r, site.name, site.currency)):
+        for result in self.parsed(site, response, adapter.parse_search):
             for item, sponsored in result.products:
                 position += 1
                 organic += 0 if sponsored else 1
-                self.site_health(site.name).items += 1
+                self.site_health(site.name).count("search", "items")
                 yield RankItem(site=site.name, keyword=keyword.term, page=page, position=position,
                                organic_position=None if sponsored else organic,
                                sponsored=sponsored, product=item)
             # Pages are fetched one after another: positions continue from the page before.
             if result.next_url and page < site.search_pages:
-                yield self.page_request(site, result.next_url, self.parse_results,
+                yield self.page_request(site, result.next_url, self.parse_results, "search",
                                         keyword=keyword, page=page + 1, position=position,
                                         organic=organic)
 

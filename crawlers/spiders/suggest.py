@@ -24,7 +24,7 @@ class SuggestSpider(ShopSpider):
             for keyword in self.config.keywords:
                 if site.name in self.config.keyword_sites(keyword):
                     request = self.page_request(site, suggest_url(site, keyword.term),
-                                                self.parse_suggestions, browser=False,
+                                                self.parse_suggestions, "api",
                                                 keyword=keyword)
                     # Two sites may share a suggestion API (app and web of one platform): each
                     # site's run must get its answer, so the duplicate filter is bypassed.
@@ -34,5 +34,4 @@ class SuggestSpider(ShopSpider):
                           keyword: KeywordConfig) -> Iterator[Any]:
         adapter = self.adapter(site)
         for terms in self.parsed(site, response, adapter.parse_suggestions):
-            self.site_health(site.name).items += 1
-            yield SuggestionItem(site=site.name, seed=keyword.term, terms=terms)
+            yield from self.counted(site, "api", [SuggestionItem(site.name, keyword.term, terms)])

@@ -1,0 +1,77 @@
+"""Pure converters from the text a page shows to typed values: counts, ratings, stock.
+
+Site-independent: they know number formats and words in several languages, never a site.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+_MULTIPLIERS = {"万": 10_000, "w": 10_000, "千": 1_000, "k": 1_000, "m": 1_000_000, "亿": 10**8}
+_COUNT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(万|千|亿|[kKmMwW](?![a-zA-Z]))?")
+_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+OUT_OF_STOCK = ("out of stock", "sold out", "unavailable", "currently unavailable", "no stock",
+                "nicht verfügbar", "ausverkauft", "agotado", "épuisé", "rupture de stock",
+                "在庫切れ", "无货", "缺货", "售罄", "已售完", "已下架", "暂时无货", "已抢光")
+IN_STOCK = ("in stock", "available", "add to cart", "add to basket", "buy now", "auf lager",
+            "en stock", "disponible", "在庫あり", "有货", "现货", "库存充足", "立即购买",
+            "加入购物车")
+_STOCK_COUNT = re.compile(
+    r"(\d[\d,]*)\s*(?:available|in stock|left|件|台|个)|(?:库存|仅剩|stock:?)\s*(\d[\d,]*)",
+    re.IGNORECASE)
+
+
+def parse_count(text: str | None) -> int | None:
+    """'月销2000+' -> 2000, '1.2万人付款' -> 12000, '51,601' -> 51601, '3.4k' -> 3400."""
+    if not text:
+        return None
+    match = _COUNT.search(text)
+    if not match:
+        return None
+    number, unit = match.groups()
+    multiplier = _MULTIPLIERS.get((unit or "").lower(), 1)
+    if multiplier == 1:
+        return int(re.sub(r"[.,]", "", number))
+    try:
+        return int(Decimal(number.replace(",", "")) * multiplier)
+    except InvalidOperation:
+        return None
+
+
+def parse_rating(text: str | None) -> Decimal | None:
+    """'4.5 out of 5' -> 4.5; 'star-rating Three' -> 3 (English number words)."""
+    if not text:
+        return None
+    match = re.search(r"\d+(?:[.,]\d+)?", text)
+    if match:
+        try:
+            value = Decimal(match.group().replace(",", "."))
+        except InvalidOperation:
+            return None
+        return value if value <= 10 else None
+    for word in re.findall(r"[a-z]+", text.lower()):
+        if word in _WORDS:
+            return Decimal(_WORDS[word])
+    return None
+
+
+def parse_stock(text: str | None) -> tuple[bool | None, int | None]:
+    """(in stock?, how many) from availability text; (None, None) when it says nothing."""
+    if not text:
+        return None, None
+    lowered = " ".join(text.lower().split())
+    count_match = _STOCK_COUNT.search(lowered)
+    count = None
+    if count_match:
+        count = int((count_match.group(1) or count_match.group(2)).replace(",", ""))
+    if any(word in lowered for word in OUT_OF_STOCK):
+        return False, 0 if count is None else count
+    if count is not None:
+        return count > 0, count
+    if any(word in lowered for word in IN_STOCK):
+        return True, None
+    if "instock" in lowered.replace(" ", "").replace("_", ""):
+        return True, None
+    return None, None

@@ -1,0 +1,239 @@
+"""The ``generic`` adapter: any shop read through selectors from the config.
+
+Product pages are read from schema.org data (JSON-LD, microdata, via extruct) first; the
+configured selectors fill what the structured data does not say. Pure functions of a response
+and the site's configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import extruct
+from parsel import Selector, SelectorList
+from scrapy.http import TextResponse
+
+from config import PageSelectors, SiteConfig
+from crawlers import blocks, fields
+from crawlers.errors import LayoutChanged
+from crawlers.items import ListingPage, ProductItem, SearchPage
+from crawlers.prices import parse_price
+
+SEARCH_PATH = ""
+PRODUCT_PATH = "/{id}"
+SUGGEST_PATH = ""
+Node = TextResponse | Selector
+
+
+def _alternatives(selector: str | list[str] | None) -> list[str]:
+    if selector is None:
+        return []
+    return [selector] if isinstance(selector, str) else list(selector)
+
+
+def _is_xpath(expression: str) -> bool:
+    return expression.startswith(("/", "./", "(", ".//"))
+
+
+def select_nodes(node: Node, selector: str | list[str] | None) -> SelectorList[Selector]:
+    """The nodes of the first alternative that matches anything."""
+    for expression in _alternatives(selector):
+        found = node.xpath(expression) if _is_xpath(expression) else node.css(expression)
+        if found:
+            return found
+    return SelectorList([])
+
+
+def select_text(node: Node, selector: str | list[str] | None) -> str | None:
+    """The (whitespace-normalised) text of the first match; all text of an element match."""
+    for found in select_nodes(node, selector):
+        value = found.get()
+        if value is not None and value.lstrip().startswith("<"):
+            value = " ".join(found.xpath(".//text()").getall())
+        value = " ".join((value or "").split())
+        if value:
+            return value
+    return None
+
+
+def _id(value: str | None, pattern: str | None) -> str | None:
+    if value and pattern:
+        match = re.search(pattern, value)
+        return match.group(1) if match else None
+    return value
+
+
+def _fallback_id(*parts: str | None) -> str:
+    """A stable id for an entry without one: a hash of its link or title."""
+    seed = next((p for p in parts if p), "")
+    return "h" + hashlib.sha1(seed.encode()).hexdigest()[:16]
+
+
+def read_entry(node: Node, response: TextResponse, site: SiteConfig,
+               page: PageSelectors) -> ProductItem:
+    """One result or listing entry, by the page type's selectors."""
+    href = select_text(node, page.link)
+    link = response.urljoin(href) if href else None
+    raw_id = select_text(node, page.id) if page.id else link
+    external_id = _id(raw_id, page.id_pattern)
+    title = select_text(node, page.title)
+    in_stock, stock_count = fields.parse_stock(select_text(node, page.stock))
+    return ProductItem(
+        site=site.name,
+        external_id=external_id or _fallback_id(link, title),
+        url=link,
+        title=title,
+        price=parse_price(select_text(node, page.price), site.currency),
+        list_price=parse_price(select_text(node, page.list_price), site.currency),
+        in_stock=in_stock,
+        stock_count=stock_count,
+        sales_count=fields.parse_count(select_text(node, page.sales)),
+        rating=fields.parse_rating(select_text(node, page.rating)),
+        review_count=fields.parse_count(select_text(node, page.reviews)),
+        shop=select_text(node, page.shop),
+        brand=select_text(node, page.brand),
+    )
+
+
+def _why_empty(response: TextResponse, page: PageSelectors) -> str:
+    scripts = len(response.xpath("//script"))
+    text = len(" ".join(response.xpath(
+        "//body//text()[not(ancestor::script)]").getall()).split())
+    hint = ""
+    if scripts and text < 400:
+        hint = (f"; the page has {scripts} <script> blocks and little text, so it is probably "
+                f"rendered by JavaScript: set render = \"browser\"")
+    return f"no entries match {page.item!r} on {response.url}{hint}"
+
+
+def _next(response: TextResponse, page: PageSelectors) -> str | None:
+    href = select_text(response, page.next)
+    return response.urljoin(href) if href else None
+
+
+def _entries(response: TextResponse, site: SiteConfig,
+             page: PageSelectors) -> list[tuple[ProductItem, bool]]:
+    blocks.check_blocked(response, site.block_markers)
+    nodes = select_nodes(response, page.item)
+    if not nodes:
+        if page.no_results and select_nodes(response, page.no_results):
+            return []
+        raise LayoutChanged(_why_empty(response, page))
+    return [(read_entry(node, response, site, page),
+             bool(page.sponsored and select_nodes(node, page.sponsored))) for node in nodes]
+
+
+def parse_search(response: TextResponse, site: SiteConfig) -> SearchPage:
+    page = site.search or PageSelectors()
+    return SearchPage(_entries(response, site, page), _next(response, page))
+
+
+def parse_listing(response: TextResponse, site: SiteConfig) -> ListingPage:
+    page = site.listing or PageSelectors()
+    items = [item for item, _ad in _entries(response, site, page)]
+    urls = [item.url for item in items if page.follow and item.url]
+    return ListingPage(urls, items, _next(response, page))
+
+
+def parse_suggestions(response: TextResponse, site: SiteConfig) -> list[str]:
+    """A JSON suggestion endpoint: a list of strings, or of objects with a term field."""
+    blocks.check_blocked(response, site.block_markers)
+    try:
+        data: Any = json.loads(response.text)
+    except json.JSONDecodeError as exc:
+        raise LayoutChanged(f"suggestions are not JSON on {response.url}") from exc
+    return [term for term in _strings(data) if term.strip()]
+
+
+def _strings(data: Any) -> Iterable[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, list):
+        for entry in data:
+            if isinstance(entry, str | list):
+                yield from _strings(entry)
+            elif isinstance(entry, dict):
+                for key in ("term", "keyword", "query", "q", "value", "text", "name"):
+                    if isinstance(entry.get(key), str):
+                        yield entry[key]
+                        break
+    elif isinstance(data, dict):
+        for key in ("result", "results", "suggestions", "data", "items"):
+            if key in data:
+                yield from _strings(data[key])
+                return
+
+
+# -- product pages --------------------------------------------------------------------------
+def structured_product(response: TextResponse) -> dict[str, Any]:
+    """The first schema.org Product in JSON-LD or microdata, as a flat dict, or {}."""
+    try:
+        data = extruct.extract(response.text, base_url=response.url,
+                               syntaxes=["json-ld", "microdata"], uniform=True)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        return {}
+    for syntax in ("json-ld", "microdata"):
+        for entry in _walk(data.get(syntax, [])):
+            kind = entry.get("@type")
+            kinds = kind if isinstance(kind, list) else [kind]
+            if "Product" in kinds:
+                return entry
+    return {}
+
+
+def _walk(entries: Any) -> Iterable[dict[str, Any]]:
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if isinstance(entry, dict):
+            yield entry
+            yield from _walk(entry.get("@graph", []))
+
+
+def _offer(product: dict[str, Any]) -> dict[str, Any]:
+    offers = product.get("offers") or {}
+    offer = offers[0] if isinstance(offers, list) and offers else offers
+    return offer if isinstance(offer, dict) else {}
+
+
+def _name(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("name")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value).strip() if value else None
+
+
+def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
+    """A product page: structured data first, then the configured selectors."""
+    blocks.check_blocked(response, site.block_markers)
+    page = site.product or PageSelectors()
+    item = read_entry(response, response, site, page)
+    item.url = response.url
+    if not page.id:
+        item.external_id = _id(response.url, page.id_pattern) or _fallback_id(response.url)
+    data = structured_product(response)
+    offer = _offer(data)
+    if data:
+        price_text = offer.get("price") or offer.get("lowPrice")
+        if price_text is not None:
+            currency = str(offer.get("priceCurrency") or site.currency)
+            item.price = parse_price(str(price_text), currency) or item.price
+        availability = str(offer.get("availability") or "")
+        if availability:
+            item.in_stock = availability.rstrip("/").rsplit("/", 1)[-1].lower() in (
+                "instock", "limitedavailability", "onlineonly", "instoreonly", "presale")
+        rating = data.get("aggregateRating") or {}
+        if isinstance(rating, dict):
+            item.rating = fields.parse_rating(str(rating.get("ratingValue") or "")) or item.rating
+            item.review_count = (fields.parse_count(str(rating.get("reviewCount") or ""))
+                                 or item.review_count)
+        item.title = _name(data.get("name")) or item.title
+        item.brand = _name(data.get("brand")) or item.brand
+        item.shop = _name(offer.get("seller")) or item.shop
+    if not item.title and not item.price:
+        raise LayoutChanged(f"no product data (structured or by selectors) on {response.url}")
+    item.from_product_page = True
+    return item
