@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -89,3 +94,50 @@ concurrency = 8
 {extra}
 """.replace("'", '"'), "utf-8")
     return path
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    extra: ClassVar[dict[str, Path]] = {}
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def translate_path(self, path: str) -> str:
+        extra = self.extra.get(path.split("?", 1)[0])
+        return str(extra) if extra else super().translate_path(path)
+
+
+@contextmanager
+def serve_directory(directory: Path, extra: dict[str, Path] | None = None) -> Iterator[str]:
+    """Serve saved pages from ``directory`` (plus ``extra`` URL paths -> files) on a free port."""
+    handler_class = type("Handler", (_QuietHandler,), {"extra": extra or {}})
+    handler = partial(handler_class, directory=str(directory))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def realpages(folder: str) -> Path:
+    """A folder of ../shared/realpages, or skip the test with a clear message."""
+    path = REALPAGES / folder
+    if not path.exists():
+        pytest.skip(f"saved real pages not found at {path} (../shared/realpages is absent)")
+    return path
+
+
+DOCS_SITES = Path(__file__).resolve().parents[1] / "docs" / "sites.md"
+
+
+def documented_site(name: str) -> str:
+    """The TOML block of docs/sites.md marked ``# site: NAME`` (the docs are the config)."""
+    import re
+
+    for block in re.findall(r"```toml\n(.*?)```", DOCS_SITES.read_text("utf-8"), re.S):
+        if block.startswith(f"# site: {name}\n"):
+            return str(block)
+    raise LookupError(f"no TOML block for site {name!r} in {DOCS_SITES}")

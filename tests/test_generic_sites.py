@@ -1,0 +1,93 @@
+"""The generic adapter on saved real sites, configured only by the TOML in docs/sites.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from crawlers.runner import crawl_in_child
+from db.models import CrawlRun, Product, ProductSnapshot
+from db.session import session_scope, upgrade
+from tests.conftest import documented_site, realpages, serve_directory
+
+DAY = dt.date(2026, 11, 24)
+
+
+def _config(tmp_path: Path, name: str, base_url: str, db_url: str, **replace: str) -> Path:
+    block = documented_site(name)
+    block = block.replace('base_url = "http://127.0.0.1:8000"', f'base_url = "{base_url}"')
+    block = block.replace('base_url = "http://127.0.0.1:8001"', f'base_url = "{base_url}"')
+    for old, new in replace.items():
+        block = block.replace(old, new)
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'database_url = "{db_url}"\n{block}', "utf-8")
+    return path
+
+
+def _crawl(config: Path, db_url: str) -> CrawlRun:
+    upgrade(db_url)
+    result = crawl_in_child(str(config), DAY, ["listings"], timeout_s=300)
+    assert result.returncode == 0, result.stderr_tail
+    with session_scope(db_url) as session:
+        return session.scalars(select(CrawlRun)).one()
+
+
+def test_books_catalogue_with_pagination_and_product_pages(db_url: str, tmp_path: Path) -> None:
+    folder = realpages("books.toscrape.com")
+    with serve_directory(folder) as url:
+        run = _crawl(_config(tmp_path, "books", url, db_url), db_url)
+    with session_scope(db_url) as s:
+        products = s.scalar(select(func.count()).select_from(Product))
+        snaps = {p.external_id: snap for p, snap in s.execute(
+            select(Product, ProductSnapshot).join(ProductSnapshot))}
+    assert products == 980
+    assert len(snaps) == 980
+    assert all(x.title and x.price and x.currency == "GBP" and x.rating for x in snaps.values())
+    from_pages = [x for x in snaps.values() if x.from_page]
+    assert len(from_pages) == 200
+    assert all(x.stock_count is not None and x.stock_count > 0 for x in from_pages)
+    light = snaps["1000"]
+    assert (light.title, light.price, light.rating, light.stock_count, light.in_stock) == (
+        "A Light in the Attic", Decimal("51.77"), Decimal(3), 22, True)
+    # 780 product pages and listing page 50 are not in the mirror: a partial run that says so
+    assert run.status == "partial"
+    assert run.page_counts is not None
+    assert run.page_counts["listing"] == {"pages": 49, "items": 980, "errors": 1, "blocked": 0}
+    assert run.page_counts["product"] == {"pages": 200, "items": 200, "errors": 780,
+                                          "blocked": 0}
+    assert "HTTP 404" in (run.error_summary or "")
+
+
+@pytest.mark.browser
+def test_javascript_quotes_through_the_browser(tmp_path: Path) -> None:
+    import xstatic.pkg.jquery
+
+    folder = realpages("quotes.toscrape.com")
+    db_url = f"sqlite:///{tmp_path / 'q.db'}"
+    jquery = Path(xstatic.pkg.jquery.BASE_DIR) / "jquery.js"
+    with serve_directory(folder, {"/static/jquery.js": jquery}) as url:
+        run = _crawl(_config(tmp_path, "quotes-js", url, db_url), db_url)
+    with session_scope(db_url) as s:
+        titles = list(s.scalars(select(Product.title)))
+        brands = set(s.scalars(select(Product.brand)))
+    assert run.status == "ok", run.error_summary
+    assert run.page_counts is not None and run.page_counts["listing"]["pages"] == 10
+    assert len(titles) == len(set(titles)) == 100
+    assert any(t and t.startswith("“The world as we have created it") for t in titles)
+    assert "Albert Einstein" in brands
+
+
+def test_javascript_quotes_over_plain_http_say_why(tmp_path: Path) -> None:
+    folder = realpages("quotes.toscrape.com")
+    db_url = f"sqlite:///{tmp_path / 'q.db'}"
+    with serve_directory(folder) as url:
+        config = _config(tmp_path, "quotes-js", url, db_url,
+                         **{'render = "browser"': 'render = "http"'})
+        run = _crawl(config, db_url)
+    assert run.status == "failed" and run.items_count == 0
+    assert "no entries match 'div.quote'" in (run.error_summary or "")
+    assert 'set render = "browser"' in (run.error_summary or "")
