@@ -29,6 +29,7 @@ class PageSelectors(_Strict):
 
     render: Literal["http", "browser"] | None = None  # overrides the site's render
     wait_for: str | None = None
+    expand: str | None = None  # CSS of elements whose text is HTML rendered later (lazy lists)
     item: Selector | None = None
     link: Selector | None = None
     id: Selector | None = None

@@ -11,11 +11,21 @@ SYMBOLS = {"¥": "CNY", "￥": "CNY", "元": "CNY", "RMB": "CNY", "$": "USD", "U
            "€": "EUR", "£": "GBP", "₹": "INR", "R$": "BRL"}
 
 
+# One symbol, several currencies: the site's own currency decides where it is one of them.
+SHARED = {"$": {"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "TWD", "MXN"},
+          "¥": {"CNY", "JPY"}, "￥": {"CNY", "JPY"}}
+
+
+def _shared_symbol(symbol: str, default: str | None) -> str | None:
+    return default if default and default in SHARED.get(symbol, ()) else None
+
+
 def parse_price(text: str | None, default_currency: str | None = "CNY") -> Money | None:
     """Parse a price as shown; None for no text, ``Money(None, ...)`` for unreadable text."""
     if text is None or not text.strip():
         return None
     price = Price.fromstring(text)
-    currency = (price.currency or "").strip()
-    iso = SYMBOLS.get(currency) or (currency.upper() if len(currency) == 3 else None)
+    currency = "".join((price.currency or "").split())  # "US $" -> "US$"
+    iso = _shared_symbol(currency, default_currency) or SYMBOLS.get(currency) or (
+        currency.upper() if len(currency) == 3 else None)
     return Money(price.amount, iso or default_currency, text.strip())

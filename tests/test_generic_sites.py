@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crawlers.runner import crawl_in_child
-from db.models import CrawlRun, Product, ProductSnapshot
+from db.models import CrawlRun, Keyword, Product, ProductSnapshot, RankObservation
 from db.session import session_scope, upgrade
 from tests.conftest import documented_site, realpages, serve_directory
 
@@ -91,3 +92,43 @@ def test_javascript_quotes_over_plain_http_say_why(tmp_path: Path) -> None:
     assert run.status == "failed" and run.items_count == 0
     assert "no entries match 'div.quote'" in (run.error_summary or "")
     assert 'set render = "browser"' in (run.error_summary or "")
+
+
+SEARCH_PAGES = json.loads((Path(__file__).parent / "fixtures" / "search_pages.json")
+                          .read_text("utf-8"))
+
+
+@pytest.mark.parametrize(("site", "folder"), [("aliexpress", "aliexpress_search_wayback"),
+                                              ("ebay", "ebay_search_wayback"),
+                                              ("etsy", "etsy_search_wayback")])
+def test_marketplace_search_pages_rank_every_entry(site: str, folder: str,
+                                                   tmp_path: Path) -> None:
+    pages = realpages(folder)
+    expected = SEARCH_PAGES[folder]
+    db_url = f"sqlite:///{tmp_path / 's.db'}"
+    keywords = "".join(f'[[keywords]]\nterm = "{name}"\ngroup = "{site}"\n' for name in expected)
+    with serve_directory(pages) as url:
+        config = _config(tmp_path, site, url, db_url)
+        config.write_text(config.read_text("utf-8") + "\n" + keywords, "utf-8")
+        upgrade(db_url)
+        result = crawl_in_child(str(config), DAY, ["ranks"], timeout_s=300)
+    assert result.returncode == 0, result.stderr_tail
+    statement = (select(Keyword.term, RankObservation, Product)
+                 .join(RankObservation, RankObservation.keyword_id == Keyword.id)
+                 .join(Product, Product.id == RankObservation.product_id)
+                 .order_by(Keyword.term, RankObservation.position))
+    with session_scope(db_url) as s:
+        run = s.scalars(select(CrawlRun)).one()
+        seen: dict[str, list[tuple[RankObservation, Product]]] = {}
+        for term, observation, product in s.execute(statement):
+            seen.setdefault(term, []).append((observation, product))
+    assert run.status == "ok", run.error_summary
+    for name, truth in expected.items():
+        rows = seen.get(name, [])
+        assert len(rows) == truth["entries"], name
+        assert [o.position for o, _p in rows] == list(range(1, truth["entries"] + 1)), name
+        ads = [o for o, _p in rows if o.sponsored]
+        assert len(ads) == truth["ads"], name
+        organic = [o.organic_position for o, _p in rows if not o.sponsored]
+        assert organic == list(range(1, len(organic) + 1)), name
+        assert all(p.title and p.url for _o, p in rows), name

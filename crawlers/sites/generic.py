@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import extruct
+import lxml.html
 from parsel import Selector, SelectorList
 from scrapy.http import TextResponse
 
@@ -115,10 +116,35 @@ def _next(response: TextResponse, page: PageSelectors) -> str | None:
     return response.urljoin(href) if href else None
 
 
+def expand_lazy(response: TextResponse, css: str | None) -> Node:
+    """The page with each ``css`` element replaced by the HTML held in its text, in place.
+
+    Lazy-loading lists keep their later entries as escaped HTML in a ``<textarea>`` or a
+    ``<script type="text/template">`` that JavaScript renders on scroll; what the page shows
+    includes them, so they count as entries in page order.
+    """
+    if not css:
+        return response
+    document = Selector(text=response.text)
+    for node in document.css(css):
+        element = node.root
+        parent = element.getparent()
+        if parent is None:
+            continue
+        text = element.text or ""
+        fragments = [f for f in lxml.html.fragments_fromstring(text) if not isinstance(f, str)] \
+            if text.strip() else []
+        index = parent.index(element)
+        parent.remove(element)
+        for offset, fragment in enumerate(fragments):
+            parent.insert(index + offset, fragment)
+    return Selector(root=document.root)
+
+
 def _entries(response: TextResponse, site: SiteConfig,
              page: PageSelectors) -> list[tuple[ProductItem, bool]]:
     blocks.check_blocked(response, site.block_markers)
-    nodes = select_nodes(response, page.item)
+    nodes = select_nodes(expand_lazy(response, page.expand), page.item)
     if not nodes:
         if page.no_results and select_nodes(response, page.no_results):
             return []
