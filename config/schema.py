@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -84,6 +86,7 @@ class SiteConfig(_Strict):
     listing: PageSelectors | None = None
     product: PageSelectors | None = None
     download_delay: float = Field(default=1.0, ge=0)
+    retry_backoff_s: float = Field(default=1.0, ge=0)
     concurrency: int = Field(default=4, ge=1, le=64)
     autothrottle: bool = True
     obey_robots_txt: bool = True
@@ -94,6 +97,20 @@ class SiteConfig(_Strict):
         if value is not None and not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/") if value else value
+
+    @field_validator("storage_state")
+    @classmethod
+    def _storage_state_file(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                data = json.loads(Path(value).read_text("utf-8"))
+            except OSError as exc:
+                raise ValueError(f"cannot read {value}: {exc.strerror}") from None
+            except ValueError:
+                raise ValueError(f"{value} is not a JSON storage state") from None
+            if not isinstance(data, dict) or not isinstance(data.get("cookies", []), list):
+                raise ValueError(f"{value} is not a Playwright storage state (no cookies list)")
+        return value
 
     @model_validator(mode="after")
     def _generic_needs_selectors(self) -> SiteConfig:

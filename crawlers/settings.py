@@ -21,6 +21,7 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_TIMEOUT = 30
 ITEM_PIPELINES = {"crawlers.pipelines.DatabasePipeline": 300}
+DOWNLOADER_MIDDLEWARES = {"crawlers.middlewares.BackoffMiddleware": 560}
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
@@ -66,13 +67,12 @@ def build_settings(config: Config, day: dt.date, sites: list[str] | None = None,
         "SHOPWATCH_DAY": day,
         "SHOPWATCH_SITES": sites or [],
         "DOWNLOAD_SLOTS": slots,
-        "ROBOTSTXT_OBEY": all(site.obey_robots_txt for site in chosen),
+        # per site: requests of a site that does not obey carry meta dont_obey_robotstxt
+        "ROBOTSTXT_OBEY": any(site.obey_robots_txt for site in chosen),
         "AUTOTHROTTLE_ENABLED": any(site.autothrottle for site in chosen),
         "CONCURRENT_REQUESTS": max([s.concurrency for s in chosen] or [8]) * max(1, len(chosen)),
         "LOG_LEVEL": log_level,
     }, priority="cmdline")
-    if chosen and chosen[0].user_agent:
-        settings.set("USER_AGENT", chosen[0].user_agent, priority="cmdline")
     if any(site.render == "browser" for site in chosen):
         settings.setdict(browser_settings(), priority="cmdline")
     return settings

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,11 +38,15 @@ class ShopState:
     faults: dict[str, float] = field(default_factory=dict)
     slow_seconds: float = 2.0
     requests: int = 0
+    robots_disallow: list[str] = field(default_factory=lambda: ["/__admin"])
+    seen: deque[tuple[float, str, dict[str, str]]] = field(
+        default_factory=lambda: deque(maxlen=2000))  # (time, path, headers), for tests
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def next_request(self) -> int:
+    def next_request(self, path: str, headers: dict[str, str]) -> int:
         with self.lock:
             self.requests += 1
+            self.seen.append((time.monotonic(), path, headers))
             return self.requests
 
     def fault_for(self, number: int) -> str | None:
@@ -81,7 +86,7 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/__admin":
             self._admin(query)
             return
-        fault = state.fault_for(state.next_request())
+        fault = state.fault_for(state.next_request(self.path, dict(self.headers.items())))
         if fault == "slow":
             time.sleep(state.slow_seconds)
         elif fault == "error":
@@ -94,7 +99,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _route(self, path: str, query: dict[str, str]) -> None:
         if path == "/robots.txt":
-            self._send(200, "User-agent: *\nDisallow: /__admin\n", "text/plain")
+            rules = "".join(f"Disallow: {path}\n" for path in self.server.state.robots_disallow)
+            self._send(200, f"User-agent: *\n{rules}", "text/plain")
         elif path == "/":
             self._send(200, "<h1>演示商城</h1><a href='/search?q=扫地机器人'>扫地机器人</a>")
         elif path == "/search":

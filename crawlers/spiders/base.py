@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy.http.request import VerboseCookie
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -56,6 +61,8 @@ class ShopSpider(scrapy.Spider):
         meta: dict[str, Any] = {"site": site.name, "page_type": page_type}
         if site.proxy:
             meta["proxy"] = site.proxy
+        if not site.obey_robots_txt:
+            meta["dont_obey_robotstxt"] = True
         if page_type != "api" and site.render_for(page_type) == "browser":
             from scrapy_playwright.page import PageMethod
 
@@ -109,6 +116,25 @@ class ShopSpider(scrapy.Spider):
             raise
 
 
-def _cookies(site: SiteConfig) -> dict[str | bytes, str | bytes | bool | float | int] | None:
-    """The site's configured cookies (for platforms that need a session), or None."""
-    return {name: value for name, value in site.cookies.items()} or None
+def _cookies(site: SiteConfig) -> list[VerboseCookie] | None:
+    """The site's session cookies: configured ones, and those of its saved storage state.
+
+    Their values are secrets: they go into requests only, never into logs or errors.
+    """
+    host = urlsplit(site.base_url).hostname or ""
+    cookies: list[VerboseCookie] = [{"name": name, "value": value}
+                                    for name, value in site.cookies.items()]
+    if site.storage_state:
+        for cookie in _storage_state_cookies(site.storage_state):
+            domain = str(cookie.get("domain", "")).lstrip(".")
+            if domain and (host == domain or host.endswith("." + domain)):
+                cookies.append({"name": str(cookie["name"]), "value": str(cookie["value"]),
+                                "domain": str(cookie["domain"]),
+                                "path": str(cookie.get("path", "/"))})
+    return cookies or None
+
+
+@cache
+def _storage_state_cookies(path: str) -> list[dict[str, Any]]:
+    data = json.loads(Path(path).read_text("utf-8"))
+    return [c for c in data.get("cookies", []) if isinstance(c, dict) and "name" in c]
