@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint setup chromium services clean
+.PHONY: demo test lint setup chromium services bench clean
 
 demo: setup chromium
 	$(BIN)/shopwatch demo --out demo-out
@@ -14,6 +14,9 @@ test: setup chromium services
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+bench: setup chromium
+	$(BIN)/python bench/crawl/run.py
 
 lint: setup
 	$(BIN)/ruff check .

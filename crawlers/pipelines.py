@@ -53,10 +53,9 @@ class DatabasePipeline:
                 site_id = repo.ensure_site(session, site.name, site.adapter, site.base_url)
                 run_id, attempt = repo.begin_run(session, site_id, spider.name, self.day)
                 self.runs[site.name] = (site_id, run_id, attempt)
-                for keyword in self.config.keywords:
-                    if site.name in self.config.keyword_sites(keyword):
-                        self.keyword_ids[site.name, keyword.term] = repo.ensure_keyword(
-                            session, site_id, keyword.term, keyword.group)
+                for keyword in spider.keywords_of(site):
+                    self.keyword_ids[site.name, keyword.term] = repo.ensure_keyword(
+                        session, site_id, keyword.term, keyword.group)
 
     def process_item(self, item: Any) -> Any:
         product = item.product if isinstance(item, RankItem) else item
@@ -102,8 +101,9 @@ class DatabasePipeline:
         self.buffer.clear()
 
     def _product_row(self, item: ProductItem) -> dict[str, Any]:
+        role = self.identity.role(item)
         return {"external_id": item.external_id, "url": item.url, "title": item.title,
-                "shop": item.shop, "brand": item.brand, "is_own": self.identity.is_own(item),
+                "shop": item.shop, "brand": item.brand, "is_own": role == "own", "role": role,
                 "group": self.identity.group(item)}
 
     def _write_site(self, session: Any, site: str,

@@ -25,8 +25,7 @@ def crawl_in_process(config: Config, day: dt.date, spiders: list[str] | None = N
     """Run the spiders together in this process's (new) reactor; returns when all finish."""
     from scrapy.crawler import CrawlerProcess
 
-    process = CrawlerProcess(build_settings(config, day, sites, log_level),
-                             install_root_handler=True)
+    process = CrawlerProcess(build_settings(config, day, sites, log_level))
     for spider in spiders or SPIDERS:
         process.crawl(spider)
     process.start()

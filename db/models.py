@@ -60,6 +60,7 @@ class Product(Base):
     shop: Mapped[str | None] = mapped_column(String(256))
     brand: Mapped[str | None] = mapped_column(String(256))
     is_own: Mapped[bool] = mapped_column(Boolean, default=False)
+    role: Mapped[str] = mapped_column(String(16), default="other", server_default="other")
     group: Mapped[str | None] = mapped_column(String(128))
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -148,14 +148,19 @@ def _make_product(rng: random.Random, pid: str, category: str, shop_key: str) ->
                         in_stock=rng.random() > 0.03)
 
 
+MAX_SIZE = 14000  # products per category; ids stay below the new entrants' 200000+
+
+
 @cache
-def day_one(seed: int = 7) -> tuple[ProductState, ...]:
-    """The catalogue on day 1: 50 products per category, 350 in all."""
+def day_one(seed: int = 7, size: int = 50) -> tuple[ProductState, ...]:
+    """The catalogue on day 1: ``size`` products per category (350 in all by default)."""
+    if not 1 <= size <= MAX_SIZE:
+        raise ValueError(f"size must be 1..{MAX_SIZE} products per category")
     rng = random.Random(seed)
     products: list[ProductState] = []
     next_id = 100001
     for category, (shops, *_rest) in CATEGORIES.items():
-        for i in range(50):
+        for i in range(size):
             shop_key = shops[0] if i < 8 else rng.choice(shops[1:])
             products.append(_make_product(rng, str(next_id), category, shop_key))
             next_id += 1
@@ -201,22 +206,23 @@ def _evolve(products: tuple[ProductState, ...], seed: int, day: int) -> tuple[
 
 
 @cache
-def catalogue(day: int, seed: int = 7) -> tuple[ProductState, ...]:
+def catalogue(day: int, seed: int = 7, size: int = 50) -> tuple[ProductState, ...]:
     """The catalogue on ``day`` (1-based): day 1 evolved one day at a time."""
     if day <= 1:
-        return day_one(seed)
-    return _evolve(catalogue(day - 1, seed), seed, day)[0]
+        return day_one(seed, size)
+    return _evolve(catalogue(day - 1, seed, size), seed, day)[0]
 
 
-def changes(day: int, seed: int = 7) -> tuple[Change, ...]:
+def changes(day: int, seed: int = 7, size: int = 50) -> tuple[Change, ...]:
     """What the shop changed between ``day - 1`` and ``day``."""
     if day <= 1:
         return ()
-    return _evolve(catalogue(day - 1, seed), seed, day)[1]
+    return _evolve(catalogue(day - 1, seed, size), seed, day)[1]
 
 
-def by_id(day: int, seed: int = 7) -> dict[str, ProductState]:
-    return {p.id: p for p in catalogue(day, seed)}
+@cache
+def by_id(day: int, seed: int = 7, size: int = 50) -> dict[str, ProductState]:
+    return {p.id: p for p in catalogue(day, seed, size)}
 
 
 def matches(query: str, product: ProductState) -> bool:
@@ -231,15 +237,15 @@ def _score(query: str, product: ProductState) -> float:
             + 3 * _unit(query, product.id))
 
 
-def search(query: str, day: int, seed: int = 7) -> list[ProductState]:
+def search(query: str, day: int, seed: int = 7, size: int = 50) -> list[ProductState]:
     """Organic results, best first: relevance and sales decide."""
-    hits = [p for p in catalogue(day, seed) if matches(query, p)]
+    hits = [p for p in catalogue(day, seed, size) if matches(query, p)]
     return sorted(hits, key=lambda p: (-_score(query, p), p.id))
 
 
-def advertisers(query: str, day: int, seed: int = 7) -> list[ProductState]:
+def advertisers(query: str, day: int, seed: int = 7, size: int = 50) -> list[ProductState]:
     """Up to four competitor listings that bid on ``query``, in bid order."""
-    hits = [p for p in catalogue(day, seed) if matches(query, p) and not p.is_own]
+    hits = [p for p in catalogue(day, seed, size) if matches(query, p) and not p.is_own]
     return sorted(hits, key=lambda p: _unit("ad", query, p.id))[:4]
 
 
@@ -252,10 +258,11 @@ class Slot:
     sponsored: bool
 
 
-def result_page(query: str, page: int, day: int, seed: int = 7) -> tuple[list[Slot], bool]:
+def result_page(query: str, page: int, day: int, seed: int = 7,
+                size: int = 50) -> tuple[list[Slot], bool]:
     """The slots of one search result page and whether a next page exists."""
-    organic = search(query, day, seed)
-    ads = advertisers(query, day, seed)
+    organic = search(query, day, seed, size)
+    ads = advertisers(query, day, seed, size)
     page_ads = ads[(page - 1) * 2 : page * 2] if page <= 2 else []
     start = (page - 1) * PAGE_SIZE
     chunk = organic[start : start + PAGE_SIZE]
@@ -279,13 +286,14 @@ def _ads_on(ads: list[ProductState], page: int) -> list[ProductState]:
     return ads[(page - 1) * 2 : page * 2] if page <= 2 else []
 
 
-def suggestions(prefix: str, day: int = 1, seed: int = 7, limit: int = 10) -> list[str]:
+def suggestions(prefix: str, day: int = 1, seed: int = 7, limit: int = 10,
+                size: int = 50) -> list[str]:
     """Search suggestions for a prefix, as platforms do: popular queries that extend it."""
     prefix = prefix.strip()
     if not prefix:
         return []
     counts: dict[str, int] = {}
-    for product in catalogue(day, seed):
+    for product in catalogue(day, seed, size):
         words = [w for w in product.title.split()[1:] if w != product.category and not w.isascii()]
         for word in words:
             category = product.category
@@ -295,5 +303,13 @@ def suggestions(prefix: str, day: int = 1, seed: int = 7, limit: int = 10) -> li
     return [p for p, _c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
 
 
-def shop_products(shop_key: str, day: int, seed: int = 7) -> list[ProductState]:
-    return [p for p in catalogue(day, seed) if p.shop_key == shop_key]
+def shop_products(shop_key: str, day: int, seed: int = 7, size: int = 50) -> list[ProductState]:
+    return list(_by_shop(day, seed, size).get(shop_key, ()))
+
+
+@cache
+def _by_shop(day: int, seed: int, size: int) -> dict[str, tuple[ProductState, ...]]:
+    shops: dict[str, list[ProductState]] = {}
+    for product in catalogue(day, seed, size):
+        shops.setdefault(product.shop_key, []).append(product)
+    return {key: tuple(products) for key, products in shops.items()}

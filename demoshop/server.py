@@ -35,6 +35,7 @@ class ShopState:
 
     day: int = 1
     seed: int = 7
+    size: int = 50  # products per category
     faults: dict[str, float] = field(default_factory=dict)
     slow_seconds: float = 2.0
     requests: int = 0
@@ -111,7 +112,7 @@ class Handler(BaseHTTPRequestHandler):
             self._api_search(query)
         elif path == "/suggest":
             state = self.server.state
-            words = catalog.suggestions(query.get("q", ""), state.day, state.seed)
+            words = catalog.suggestions(query.get("q", ""), state.day, state.seed, size=state.size)
             self._json({"q": query.get("q", ""), "result": words})
         elif path.startswith("/item/") and path.endswith(".html"):
             self._item(path.removeprefix("/item/").removesuffix(".html"))
@@ -128,26 +129,26 @@ class Handler(BaseHTTPRequestHandler):
     def _search(self, query: dict[str, str], template: str) -> None:
         state = self.server.state
         q, page = self._page_args(query)
-        slots, has_next = catalog.result_page(q, page, state.day, state.seed)
+        slots, has_next = catalog.result_page(q, page, state.day, state.seed, size=state.size)
         next_url = "/search?" + urlencode({"q": q, "page": page + 1})
-        total = len(catalog.search(q, state.day, state.seed))
+        total = len(catalog.search(q, state.day, state.seed, size=state.size))
         self._render(template, query=q, slots=slots, has_next=has_next, next_url=next_url,
                      total=total)
 
     def _api_search(self, query: dict[str, str]) -> None:
         state = self.server.state
         q, page = self._page_args(query)
-        slots, has_next = catalog.result_page(q, page, state.day, state.seed)
+        slots, has_next = catalog.result_page(q, page, state.day, state.seed, size=state.size)
         items = [{"id": s.product.id, "title": s.product.title, "price": f"{s.product.price:,.2f}",
                   "shop": s.product.shop, "shop_key": s.product.shop_key,
                   "sales": s.product.sales, "sponsored": s.sponsored} for s in slots]
         next_url = "/h5/search?" + urlencode({"q": q, "page": page + 1}) if has_next else None
-        total = len(catalog.search(q, state.day, state.seed))
+        total = len(catalog.search(q, state.day, state.seed, size=state.size))
         self._json({"q": q, "page": page, "total": total, "items": items, "next_url": next_url})
 
     def _item(self, product_id: str) -> None:
         state = self.server.state
-        product = catalog.by_id(state.day, state.seed).get(product_id)
+        product = catalog.by_id(state.day, state.seed, size=state.size).get(product_id)
         if product is None:
             self._send(404, "<h1>商品已下架</h1><p class='gone'>该商品已下柜</p>")
             return
@@ -170,7 +171,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, "<h1>店铺不存在</h1>")
             return
         _q, page = self._page_args(query)
-        products = catalog.shop_products(shop_key, state.day, state.seed)
+        products = catalog.shop_products(shop_key, state.day, state.seed, size=state.size)
         chunk = products[(page - 1) * SHOP_PAGE_SIZE : page * SHOP_PAGE_SIZE]
         has_next = page * SHOP_PAGE_SIZE < len(products)
         self._render("shop.html", shop_name=catalog.SHOPS[shop_key][0], products=chunk,

@@ -190,7 +190,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_demo_shop(args: argparse.Namespace) -> int:
     from demoshop.server import ShopServer, ShopState
 
-    state = ShopState(day=args.day, seed=args.seed,
+    state = ShopState(day=args.day, seed=args.seed, size=args.size,
                       faults={"slow": args.slow, "error": args.error, "captcha": args.captcha})
     server = ShopServer(args.host, args.port, state)
     print(f"demo shop on {server.url} (day {args.day}); "
@@ -257,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8800)
     p.add_argument("--day", type=int, default=1)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--size", type=int, default=50, help="products per category (7 categories)")
     for fault in ("slow", "error", "captcha"):
         p.add_argument(f"--{fault}", type=float, default=0.0, metavar="RATE",
                        help=f"share of requests answered with a {fault} fault (0..1)")

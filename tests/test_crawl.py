@@ -21,10 +21,19 @@ DAY = dt.date(2026, 11, 24)
 SPIDERS = ["listings", "ranks"]  # suggest has a test of its own
 
 
-def test_migrations_are_idempotent(db_url: str) -> None:
+def test_migrations_are_idempotent_and_match_the_models(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from db.models import Base
+    from db.session import get_engine
+
     upgrade(db_url)
     upgrade(db_url)
-    assert current_revision(db_url) == "0002"
+    assert current_revision(db_url) == "0003"
+    with get_engine(db_url).connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
 
 
 def _counts(url: str) -> tuple[int, int, int, int]:
@@ -47,11 +56,17 @@ def _ranks(url: str, day: dt.date) -> list[tuple[int, int | None, int, bool, str
 
 def test_crawl_stores_every_rank_and_a_rerun_duplicates_nothing(
         db_url: str, shop: ShopServer, tmp_path: Path) -> None:
-    config_path = write_config(tmp_path / "c.toml", shop.url, db_url)
+    config_path = write_config(tmp_path / "c.toml", shop.url, db_url,
+                               extra='[competitors]\nshops = ["追觅官方旗舰店"]\n')
     upgrade(db_url)
     result = crawl_in_child(str(config_path), DAY, SPIDERS, timeout_s=120)
     assert result.returncode == 0, result.stderr_tail
     ranks = _ranks(db_url, DAY)
+    with session_scope(db_url) as s:
+        roles = {(p.shop, p.role) for p in s.scalars(select(Product))}
+    assert ("智享家官方旗舰店", "own") in roles and ("追觅官方旗舰店", "competitor") in roles
+    assert ("石头科技旗舰店", "other") in roles
+    assert {role for shop, role in roles if shop == "追觅官方旗舰店"} == {"competitor"}
     truth = [slot for page in (1, 2, 3) for slot in catalog.result_page("扫地机器人", page, 1)[0]]
     assert ranks == [(s.position, s.organic_position, s.page, s.sponsored, s.product.id)
                      for s in truth]

@@ -15,7 +15,7 @@ from scrapy.http.request import VerboseCookie
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from config import Config, SiteConfig
+from config import Config, KeywordConfig, SiteConfig
 from crawlers.errors import LayoutChanged, PageBlocked
 from crawlers.health import SiteHealth
 from crawlers.sites import SiteAdapter, get_adapter
@@ -40,6 +40,15 @@ class ShopSpider(scrapy.Spider):
     def has_work(self, site: SiteConfig) -> bool:
         """Whether this spider has anything to crawl on ``site`` (a crawl run is recorded)."""
         raise NotImplementedError
+
+    def keywords_of(self, site: SiteConfig) -> list[KeywordConfig]:
+        """The tracked keywords of ``site``."""
+        return [k for k in self.config.keywords if site.name in self.config.keyword_sites(k)]
+
+    def site_keywords(self) -> Iterator[tuple[SiteConfig, KeywordConfig]]:
+        for site in self.target_sites():
+            for keyword in self.keywords_of(site):
+                yield site, keyword
 
     def site_health(self, site: str) -> SiteHealth:
         return self.health.setdefault(site, SiteHealth())

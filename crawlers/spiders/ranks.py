@@ -17,15 +17,12 @@ class RanksSpider(ShopSpider):
     name = "ranks"
 
     def has_work(self, site: SiteConfig) -> bool:
-        return any(site.name in self.config.keyword_sites(k) for k in self.config.keywords)
+        return bool(self.keywords_of(site))
 
     async def start(self) -> AsyncIterator[Any]:
-        for site in self.target_sites():
-            for keyword in self.config.keywords:
-                if site.name in self.config.keyword_sites(keyword):
-                    yield self.page_request(site, search_url(site, keyword.term, 1),
-                                            self.parse_results, "search", keyword=keyword,
-                                            page=1, position=0, organic=0)
+        for site, keyword in self.site_keywords():
+            yield self.page_request(site, search_url(site, keyword.term, 1), self.parse_results,
+                                    "search", keyword=keyword, page=1, position=0, organic=0)
 
     def parse_results(self, response: Response, site: SiteConfig, keyword: KeywordConfig,
                       page: int, position: int, organic: int) -> Iterator[Any]:

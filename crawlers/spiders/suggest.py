@@ -17,18 +17,15 @@ class SuggestSpider(ShopSpider):
     name = "suggest"
 
     def has_work(self, site: SiteConfig) -> bool:
-        return any(site.name in self.config.keyword_sites(k) for k in self.config.keywords)
+        return bool(self.keywords_of(site))
 
     async def start(self) -> AsyncIterator[Any]:
-        for site in self.target_sites():
-            for keyword in self.config.keywords:
-                if site.name in self.config.keyword_sites(keyword):
-                    request = self.page_request(site, suggest_url(site, keyword.term),
-                                                self.parse_suggestions, "api",
-                                                keyword=keyword)
-                    # Two sites may share a suggestion API (app and web of one platform): each
-                    # site's run must get its answer, so the duplicate filter is bypassed.
-                    yield request.replace(dont_filter=True)
+        for site, keyword in self.site_keywords():
+            request = self.page_request(site, suggest_url(site, keyword.term),
+                                        self.parse_suggestions, "api", keyword=keyword)
+            # Two sites may share a suggestion API (app and web of one platform): each site's
+            # run must get its answer, so the duplicate filter is bypassed.
+            yield request.replace(dont_filter=True)
 
     def parse_suggestions(self, response: Response, site: SiteConfig,
                           keyword: KeywordConfig) -> Iterator[Any]:
