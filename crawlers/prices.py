@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from price_parser import Price
 
 from crawlers.items import Money
@@ -20,12 +22,36 @@ def _shared_symbol(symbol: str, default: str | None) -> str | None:
     return default if default and default in SHARED.get(symbol, ()) else None
 
 
+MORE_SYMBOLS = {"₽": "RUB", "руб": "RUB", "zł": "PLN", "Kč": "CZK", "₺": "TRY", "₩": "KRW",
+                "₫": "VND", "฿": "THB", "₱": "PHP", "₴": "UAH", "Ft": "HUF", "lei": "RON",
+                "A$": "AUD", "C$": "CAD", "CA$": "CAD", "AU$": "AUD", "HK$": "HKD", "S$": "SGD",
+                "NZ$": "NZD", "NT$": "TWD", "RM": "MYR", "Rp": "IDR", "Rs": "INR", "Rs.": "INR",
+                "₪": "ILS"}
+
+
+_DOLLAR_PREFIX = re.compile(r"\b(US|CA|C|AU|A|HK|S|NZ|NT)\s?\$")
+
+
+def to_iso(symbol: str, default: str | None = None) -> str | None:
+    """An ISO 4217 code for a currency as written ("€", "US$", "eur"), else ``default``."""
+    written = "".join(symbol.split())
+    if not written:
+        return default
+    iso = _shared_symbol(written, default) or SYMBOLS.get(written) or MORE_SYMBOLS.get(written)
+    if iso:
+        return iso
+    if written.startswith("$"):
+        return "USD"
+    return written.upper() if re.fullmatch(r"[A-Za-z]{3}", written) else default
+
+
 def parse_price(text: str | None, default_currency: str | None = "CNY") -> Money | None:
     """Parse a price as shown; None for no text, ``Money(None, ...)`` for unreadable text."""
     if text is None or not text.strip():
         return None
     price = Price.fromstring(text)
-    currency = "".join((price.currency or "").split())  # "US $" -> "US$"
-    iso = _shared_symbol(currency, default_currency) or SYMBOLS.get(currency) or (
-        currency.upper() if len(currency) == 3 else None)
-    return Money(price.amount, iso or default_currency, text.strip())
+    written = price.currency or ""
+    prefixed = _DOLLAR_PREFIX.search(text)  # price-parser reports "US $5" as "$"
+    if written == "$" and prefixed:
+        written = prefixed.group(1) + "$"
+    return Money(price.amount, to_iso(written, default_currency), text.strip())

@@ -1,0 +1,181 @@
+"""DOM heuristics for pages without structured data: the price beside the main title and the
+buy button (not a related product's), struck-through list prices, SKU labels, stock text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from parsel import Selector, SelectorList
+
+from crawlers.extract.locale import parse_amount
+
+PRICE_HINT = re.compile(r"price|preis|prix|precio|prezzo|cena|цена|价|kaina|hinta|pris",
+                        re.I)
+LIST_HINT = re.compile(r"old|was|strike|list|regular|compare|original|rrp|uvp|msrp|before|"
+                       r"crossed|former|statt|alt|reference|ref-price|pvp|higher", re.I)
+NOT_PRICE_TEXT = re.compile(r"(?:excl|ex\.|ohne|without|brez|bez|sans|sin|senza|netto|net)\b.{0,12}"
+                            r"(?:vat|mwst|ust|tax|ddv|dph|tva|iva|btw)|\b(?:ht|netto)\b|"
+                            r"(?:vat|mwst|tax|ddv|tva|iva|btw)\s*(?:excl|excluded|exkl)", re.I)
+NOT_PRICE_HINT = re.compile(r"shipping|delivery|versand|installment|monthly|per-unit|unit-?price|"
+                            r"grundpreis|rating|review|saving|you-?save|discount|coupon|"
+                            r"filter|range|slider|total|subtotal|cart|basket|minicart", re.I)
+ASIDE_HINT = re.compile(r"related|recommend|similar|carousel|upsell|cross-?sell|recently|"
+                        r"also-?(bought|viewed|like)|footer|header|nav|menu|bundle|accessor|"
+                        r"sponsor|compare|suggest|reco|slider|swiper", re.I)
+CURRENCY_MARK = re.compile(r"[$€£¥₹₽₩₫฿₺₱₴₦₪]|\b(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|PLN|CZK|RUB|"
+                           r"JPY|CNY|RMB|INR|BRL|CAD|AUD|HUF|RON|TRY|руб|zł|kr|Kč|Ft|lei|元)\b",
+                           re.I)
+BUY_TEXT = re.compile(r"add to (cart|bag|basket|trolley)|buy now|in den (warenkorb|einkaufswagen)|"
+                      r"ajouter au panier|añadir a la cesta|agregar al carrito|aggiungi al "
+                      r"carrello|в корзину|do koszyka|加入购物车|立即购买|カートに入れる|"
+                      r"toevoegen aan winkelwagen|lägg i varukorgen|adicionar ao carrinho",
+                      re.I)
+OUT_TEXT = re.compile(r"out of stock|sold out|currently unavailable|not available|no longer "
+                      r"available|nicht (mehr )?verfügbar|ausverkauft|agotado|épuisé|"
+                      r"rupture de stock|esaurito|non disponibile|нет в наличии|brak w "
+                      r"magazynie|niedostępny|无货|缺货|售罄|已售完|在庫切れ|uitverkocht|"
+                      r"slutsåld|esgotado|indisponível", re.I)
+SKU_LABEL = re.compile(r"(?:\bSKU|\bASIN|Item\s*(?:#|No\.?|number)|Art(?:ikel)?\.?\s*-?\s*Nr\.?|"
+                       r"Artikelnummer|Product\s*(?:code|ID|#)|Model\s*(?:#|No\.?|number)|"
+                       r"Réf(?:érence)?\.?|Referencia|Código|Codice|货号|商品编号|型番)"
+                       r"\s*[:：#]?\s*([A-Z0-9][A-Z0-9._/-]{2,30})", re.I)
+
+
+@dataclass(frozen=True)
+class PriceCandidate:
+    amount: Decimal
+    currency: str | None
+    text: str
+    order: int  # document order of the element
+    struck: bool
+    score: float
+
+
+def _attrs(node: Selector) -> str:
+    attributes = node.attrib
+    return " ".join(str(attributes.get(k, "")) for k in ("class", "id", "itemprop", "data-test",
+                                                         "data-testid", "data-qa", "name"))
+
+
+def _ancestry(node: Selector) -> str:
+    return " ".join(" ".join((a.attrib.get("class", ""), a.attrib.get("id", "")))
+                    for a in node.xpath("ancestor::*[position() <= 12]"))
+
+
+def _text(node: Selector) -> str:
+    return " ".join(" ".join(node.xpath(".//text()[not(ancestor::script)]"
+                                        "[not(ancestor::style)]").getall()).split())
+
+
+def main_title(doc: Selector) -> Selector | None:
+    headings = doc.xpath("//h1[normalize-space()]")
+    return headings[0] if headings else None
+
+
+def _position(doc: Selector) -> dict[object, int]:
+    """Document order of every element (keyed by the element: keeps lxml's proxies alive)."""
+    return {element: index for index, element in enumerate(doc.root.iter())}
+
+
+def price_candidates(doc: Selector, separator: str | None) -> list[PriceCandidate]:
+    """Elements whose class/id/itemprop says price, with their parsed amounts, scored."""
+    order = _position(doc)
+    title = main_title(doc)
+    title_at = order.get(title.root, 0) if title is not None else 0
+    found: list[PriceCandidate] = []
+    nodes: SelectorList[Selector] = doc.xpath(
+        "//body//*[not(self::script or self::style or self::option or self::input)]")
+    for node in nodes:
+        hints = _attrs(node)
+        if not PRICE_HINT.search(hints) or NOT_PRICE_HINT.search(hints):
+            continue
+        text = _text(node)
+        if not text or len(text) > 40 or not re.search(r"\d", text) or NOT_PRICE_TEXT.search(text):
+            continue
+        amount, currency = parse_amount(text, separator)
+        if amount is None or amount <= 0:
+            continue
+        at = order.get(node.root, 0)
+        ancestry = _ancestry(node)
+        struck = bool(LIST_HINT.search(hints) or node.xpath(
+            "ancestor-or-self::*[self::del or self::s or self::strike]"))
+        score = 10.0 - min(abs(at - title_at), 3000) / 300
+        score += 3 if CURRENCY_MARK.search(text) else 0
+        score -= 6 if ASIDE_HINT.search(ancestry) else 0
+        score += 2 if "itemprop" in node.attrib else 0
+        found.append(PriceCandidate(amount, currency, text, at, struck, score))
+    return found
+
+
+def best_prices(candidates: list[PriceCandidate]) -> tuple[PriceCandidate | None,
+                                                         PriceCandidate | None]:
+    """(price, list price): the best-scored unstruck price, and a struck one above it nearby."""
+    live = sorted((c for c in candidates if not c.struck), key=lambda c: -c.score)
+    if not live:
+        return None, None
+    price = live[0]
+    # nested elements repeat one price: prefer the lowest of the top group (sale over list)
+    close = [c for c in live if c.score >= price.score - 0.5 and abs(c.order - price.order) < 40]
+    price = min(close, key=lambda c: c.amount)
+    struck = [c for c in candidates if c.struck and c.amount > price.amount
+              and abs(c.order - price.order) < 80]
+    return price, (max(struck, key=lambda c: c.score) if struck else None)
+
+
+SKU_LABEL_ONLY = re.compile(r"^\s*(?:SKU|ASIN|Item\s*(?:#|No\.?|number)|"
+                            r"Art(?:ikel)?\.?\s*-?\s*Nr\.?|Artikelnummer|Product\s*(?:code|ID)|Model\s*(?:#|No\.?|number)|"
+                            r"Réf(?:érence)?|Referencia|Código|Codice|货号|商品编号|型番)"
+                            r"\s*[:：#.]?\s*$", re.I)
+CODE = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{2,30}$", re.I)
+SKU_INPUTS = ("sku", "asin", "productid", "product_id", "product-id", "itemid", "item_id")
+
+
+def sku_from_labels(doc: Selector) -> str | None:
+    """A product code written next to its label ("SKU: 123-45", "Art.-Nr. 4711")."""
+    for node in doc.xpath("//body//*[not(self::script or self::style)]"
+                          "[text()[normalize-space()]]"):
+        text = " ".join(node.xpath("normalize-space(.)").getall())
+        if len(text) > 120 or ASIDE_HINT.search(_ancestry(node)):
+            continue
+        if SKU_LABEL_ONLY.match(text):
+            following = node.xpath("following-sibling::*[normalize-space()][1]"
+                                   "| ../following-sibling::*[normalize-space()][1]")
+            value = _text(following[0]) if following else ""
+            if CODE.match(value) and re.search(r"\d", value):
+                return value
+            continue
+        match = SKU_LABEL.search(text)
+        if match and re.search(r"\d", match.group(1)):
+            return match.group(1)
+    return None
+
+
+def sku_from_inputs(doc: Selector) -> str | None:
+    """A hidden form field that carries the product's code (name or id sku, ASIN, productId)."""
+    for node in doc.xpath("//input[@type='hidden'][@value]"):
+        name = str(node.attrib.get("name") or node.attrib.get("id") or "").lower()
+        value = str(node.attrib.get("value", "")).strip()
+        if name in SKU_INPUTS and CODE.match(value) and not ASIDE_HINT.search(_ancestry(node)):
+            return value
+    return None
+
+
+def availability_from_page(doc: Selector) -> str | None:
+    """OutOfStock when the buy area says so; InStock when an enabled buy button is there."""
+    buttons = doc.xpath("//button | //input[@type='submit'] | //a[contains(@class, 'button') "
+                        "or contains(@class, 'btn')]")
+    for button in buttons:
+        label = _text(button) or str(button.attrib.get("value", ""))
+        if BUY_TEXT.search(label) and not ASIDE_HINT.search(_ancestry(button)):
+            disabled = "disabled" in button.attrib or "disabled" in button.attrib.get("class", "")
+            return "OutOfStock" if disabled else "InStock"
+    for node in doc.xpath("//body//*[not(self::script or self::style or self::option)]"
+                          "[text()[normalize-space()]]"):
+        own = " ".join(node.xpath("text()").getall()).strip()
+        if own and len(own) < 60 and OUT_TEXT.search(own) and not ASIDE_HINT.search(
+                _ancestry(node)):
+            return "OutOfStock"
+    return None

@@ -1,0 +1,48 @@
+"""Number formats by page locale: which character separates decimals in a price."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from price_parser import Price
+
+# Languages and country domains that write 1.299,00 (decimal comma).
+COMMA_LANGUAGES = {"de", "fr", "es", "it", "nl", "pt", "ru", "pl", "tr", "cs", "sk", "da", "sv",
+                   "nb", "no", "fi", "el", "hu", "ro", "id", "vi", "uk", "bg", "hr", "sl", "lt",
+                   "lv", "et"}
+COMMA_TLDS = {"de", "at", "fr", "es", "it", "nl", "be", "pt", "br", "ru", "pl", "tr", "cz", "sk",
+              "dk", "se", "no", "fi", "gr", "hu", "ro", "id", "vn", "ua", "bg", "hr", "si", "ar",
+              "cl", "co"}
+DOT_TLDS = {"com", "uk", "us", "cn", "jp", "in", "au", "ca", "sg", "hk", "tw", "mx", "ch", "nz",
+            "ie", "za", "my", "ph", "kr"}
+
+
+def decimal_separator(lang: str | None, url: str | None) -> str | None:
+    """',' or '.' when the page's language or domain says so, else None (let the text decide)."""
+    host = urlsplit(url or "").hostname or ""
+    tld = host.rsplit(".", 1)[-1] if "." in host else ""
+    if tld in COMMA_TLDS:
+        return ","
+    primary = (lang or "").lower().replace("_", "-").split("-")[0]
+    if primary in COMMA_LANGUAGES:
+        return ","
+    if primary in ("en", "zh", "ja", "ko", "th", "he", "ms") or tld in DOT_TLDS:
+        return "."
+    return None
+
+
+_PLAIN_NUMBER = re.compile(r"^\s*\d+(\.\d+)?\s*$")
+
+
+def parse_amount(text: str, separator: str | None,
+                 structured: bool = False) -> tuple[Decimal | None, str | None]:
+    """(amount, currency as written) of a price text, with the locale's decimal separator.
+
+    A machine-readable value from structured data ("1299.00") is read as written.
+    """
+    if structured and _PLAIN_NUMBER.match(text):
+        return Decimal(text.strip()), None
+    price = Price.fromstring(text, decimal_separator=separator)
+    return price.amount, price.currency

@@ -1,0 +1,157 @@
+"""Assemble one Extraction from all sources, most trusted first, recording each field's method."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from parsel import Selector
+
+from crawlers.extract import dom, schema
+from crawlers.extract.locale import decimal_separator, parse_amount
+from crawlers.prices import to_iso
+
+FIELDS = ("title", "price", "currency", "list_price", "sku", "availability")
+STATE_SCRIPTS = re.compile(
+    r"(?:window\.__INITIAL_STATE__|window\.__PRELOADED_STATE__|g_page_config)\s*=\s*(\{.*?\})\s*;"
+    r"\s*(?:\n|</script>|window\.|$)", re.S)
+
+
+@dataclass
+class Extraction:
+    title: str | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    list_price: Decimal | None = None
+    sku: str | None = None
+    availability: str | None = None  # "InStock" / "OutOfStock"
+    methods: dict[str, str] = field(default_factory=dict)
+
+    def offer(self, name: str, value: Any, method: str) -> None:
+        """Set ``name`` unless a more trusted source already did."""
+        if value in (None, "") or getattr(self, name) is not None:
+            return
+        setattr(self, name, value)
+        self.methods[name] = method
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for name in FIELDS:
+            value = getattr(self, name)
+            data[name] = str(value) if isinstance(value, Decimal) else value
+        data["methods"] = dict(self.methods)
+        return data
+
+
+def _amount(value: Any, separator: str | None) -> tuple[Decimal | None, str | None]:
+    value = schema.first(value)
+    if value is None or isinstance(value, bool):
+        return None, None
+    if isinstance(value, int | float):
+        return Decimal(str(value)), None
+    amount, currency = parse_amount(str(value), separator, structured=True)
+    return (amount if amount is not None and amount > 0 else None), currency
+
+
+def _from_schema(result: Extraction, html: str, url: str | None, doc: Selector,
+                 separator: str | None) -> None:
+    found = schema.products(html, url)
+    heading = dom.main_title(doc)
+    h1 = " ".join((heading.xpath("normalize-space(.)").get() or "").split()) if heading else ""
+    # the page's own product: the one named like the main heading, else the first
+    found.sort(key=lambda item: 0 if h1 and schema.name_of(item[1].get("name")) == h1 else 1)
+    for syntax, product in found[:1]:
+        method = f"schema.org {syntax}"
+        result.offer("title", schema.name_of(product.get("name")), method)
+        result.offer("sku", schema.name_of(product.get("sku") or product.get("productID")),
+                     method)
+        for offer in schema.offers(product):
+            spec = schema.first(offer.get("priceSpecification")) or {}
+            spec = spec if isinstance(spec, dict) else {}
+            raw = offer.get("price", offer.get("lowPrice", spec.get("price")))
+            amount, written = _amount(raw, separator)
+            currency = schema.first(offer.get("priceCurrency") or spec.get("priceCurrency"))
+            result.offer("price", amount, method)
+            if amount is not None:
+                result.offer("currency", to_iso(str(currency or written or "")), method)
+            result.offer("availability", schema.availability(offer.get("availability")),
+                         method)
+            result.offer("sku", schema.name_of(offer.get("sku")), method)
+
+
+def _from_meta(result: Extraction, doc: Selector, separator: str | None) -> None:
+    amount, written = _amount(schema.meta(doc, "product:price:amount", "og:price:amount",
+                                          "price", "twitter:data1"), separator)
+    result.offer("price", amount, "meta tags")
+    if amount is not None:
+        currency = schema.meta(doc, "product:price:currency", "og:price:currency",
+                               "priceCurrency") or written
+        result.offer("currency", to_iso(currency or ""), "meta tags")
+    result.offer("availability", schema.availability(
+        schema.meta(doc, "product:availability", "og:availability", "availability")),
+        "meta tags")
+    result.offer("sku", schema.meta(doc, "product:retailer_item_id", "product:sku", "sku"),
+                 "meta tags")
+    result.offer("title", schema.meta(doc, "og:title", "twitter:title"), "meta tags")
+
+
+def _from_state(result: Extraction, doc: Selector, separator: str | None) -> None:
+    """Embedded application state (Next.js, Redux-style, Taobao's g_page_config)."""
+    texts = doc.xpath('//script[@id="__NEXT_DATA__"]/text()').getall()
+    for script in doc.xpath("//script[not(@src)]/text()").getall():
+        texts += [m.group(1) for m in STATE_SCRIPTS.finditer(script)]
+    for text in texts:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            continue
+        for entry in _state_products(data):
+            amount, written = _amount(entry.get("price") or entry.get("salePrice"), separator)
+            result.offer("price", amount, "embedded state JSON")
+            if amount is not None:
+                result.offer("currency", to_iso(str(entry.get("currency") or written or "")),
+                             "embedded state JSON")
+            result.offer("sku", schema.name_of(entry.get("sku")), "embedded state JSON")
+            return
+
+
+def _state_products(data: Any) -> list[dict[str, Any]]:
+    """Dicts that look like a product: a name or title, and a price."""
+    return [d for d in schema._walk(data)
+            if ("name" in d or "title" in d) and ("price" in d or "salePrice" in d)
+            and not isinstance(d.get("price"), dict | list)][:1]
+
+
+def _from_dom(result: Extraction, doc: Selector, separator: str | None) -> None:
+    heading = dom.main_title(doc)
+    if heading is not None:
+        result.offer("title", " ".join((heading.xpath("normalize-space(.)").get() or "").split()),
+                     "DOM: main heading")
+    price, listed = dom.best_prices(dom.price_candidates(doc, separator))
+    if price is not None:
+        result.offer("price", price.amount, "DOM: price beside the title")
+        result.offer("currency", to_iso(price.currency or ""), "DOM: price beside the title")
+    if listed is not None:
+        result.offer("list_price", listed.amount, "DOM: struck-through price")
+    result.offer("sku", dom.sku_from_labels(doc), "DOM: labelled product code")
+    result.offer("sku", dom.sku_from_inputs(doc), "DOM: product code form field")
+    result.offer("availability", dom.availability_from_page(doc), "DOM: buy button and stock text")
+
+
+def extract_product(html: str, url: str | None = None) -> Extraction:
+    """All that a product page says about its own product; unsure fields stay None."""
+    doc = Selector(text=html)
+    separator = decimal_separator(doc.xpath("/html/@lang").get(), url)
+    result = Extraction()
+    _from_schema(result, html, url, doc, separator)
+    _from_meta(result, doc, separator)
+    _from_state(result, doc, separator)
+    _from_dom(result, doc, separator)
+    listed = result.list_price
+    if listed is not None and (result.price is None or listed <= result.price):
+        result.list_price = None
+        result.methods.pop("list_price", None)
+    return result
