@@ -34,14 +34,18 @@ BUY_TEXT = re.compile(r"add to (cart|bag|basket|trolley)|buy now|in den (warenko
                       r"toevoegen aan winkelwagen|lägg i varukorgen|adicionar ao carrinho",
                       re.I)
 OUT_TEXT = re.compile(r"out of stock|sold out|currently unavailable|not available|no longer "
+                      r"available|actuellement indisponible|indisponible|no disponible|"
+                      r"temporarily unavailable|temporaneamente non disponibile|"
                       r"available|nicht (mehr )?verfügbar|ausverkauft|agotado|épuisé|"
                       r"rupture de stock|esaurito|non disponibile|нет в наличии|brak w "
                       r"magazynie|niedostępny|无货|缺货|售罄|已售完|在庫切れ|uitverkocht|"
                       r"slutsåld|esgotado|indisponível", re.I)
-SKU_LABEL = re.compile(r"(?:\bSKU|\bASIN|Item\s*(?:#|No\.?|number)|Art(?:ikel)?\.?\s*-?\s*Nr\.?|"
-                       r"Artikelnummer|Product\s*(?:code|ID|#)|Model\s*(?:#|No\.?|number)|"
-                       r"Réf(?:érence)?\.?|Referencia|Código|Codice|货号|商品编号|型番)"
-                       r"\s*[:：#]?\s*([A-Z0-9][A-Z0-9._/-]{2,30})", re.I)
+LABELS = (r"SKU|ASIN|(?:\w+\s)?Item\s*(?:#|No\.?|number)|Art(?:ikel)?\.?\s*-?\s*Nr\.?|"
+          r"Artikelnummer|Артикул|Код(?:\s+товара)?|Product\s*(?:code|ID|#)|Post\s*id|"
+          r"Réf(?:érence)?\.?|Referencia|Código|Codice|货号|商品编号|商品編號|型番|"
+          r"Model\s*(?:#|No\.?|number)")
+SKU_LABEL = re.compile(rf"(?<!\w)({LABELS})\s*[:：#]?\s*([A-Z0-9][A-Z0-9._/-]{{2,30}})(?![\w])",
+                       re.I)
 
 
 @dataclass(frozen=True)
@@ -125,32 +129,38 @@ def best_prices(candidates: list[PriceCandidate]) -> tuple[PriceCandidate | None
     return price, (max(struck, key=lambda c: c.score) if struck else None)
 
 
-SKU_LABEL_ONLY = re.compile(r"^\s*(?:SKU|ASIN|Item\s*(?:#|No\.?|number)|"
-                            r"Art(?:ikel)?\.?\s*-?\s*Nr\.?|Artikelnummer|Product\s*(?:code|ID)|Model\s*(?:#|No\.?|number)|"
-                            r"Réf(?:érence)?|Referencia|Código|Codice|货号|商品编号|型番)"
-                            r"\s*[:：#.]?\s*$", re.I)
+SKU_LABEL_ONLY = re.compile(rf"^\s*(?:{LABELS})\s*[:：#.]?\s*$", re.I)
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{2,30}$", re.I)
 SKU_INPUTS = ("sku", "asin", "productid", "product_id", "product-id", "itemid", "item_id")
 
 
-def sku_from_labels(doc: Selector) -> str | None:
-    """A product code written next to its label ("SKU: 123-45", "Art.-Nr. 4711")."""
-    for node in doc.xpath("//body//*[not(self::script or self::style)]"
-                          "[text()[normalize-space()]]"):
+def _label_rank(label: str) -> int:
+    """Model numbers name a product line, not the offer: the last choice."""
+    return 1 if label.lower().startswith("model") else 0
+
+
+def sku_from_labels(doc: Selector, strict: bool = False) -> str | None:
+    """A product code written next to its label ("SKU: 123-45", "Art.-Nr. 4711").
+
+    ``strict`` leaves out model numbers (a product line, not the offer).
+    """
+    found: list[tuple[int, int, str]] = []
+    for index, node in enumerate(doc.xpath("//body//*[not(self::script or self::style)]")):
         text = " ".join(node.xpath("normalize-space(.)").getall())
-        if len(text) > 120 or ASIDE_HINT.search(_ancestry(node)):
+        if not text or len(text) > 120 or ASIDE_HINT.search(_ancestry(node)):
             continue
         if SKU_LABEL_ONLY.match(text):
-            following = node.xpath("following-sibling::*[normalize-space()][1]"
-                                   "| ../following-sibling::*[normalize-space()][1]")
+            following = node.xpath("following-sibling::*[normalize-space()][1]")
             value = _text(following[0]) if following else ""
             if CODE.match(value) and re.search(r"\d", value):
-                return value
+                found.append((_label_rank(text.strip()), index, value))
             continue
         match = SKU_LABEL.search(text)
-        if match and re.search(r"\d", match.group(1)):
-            return match.group(1)
-    return None
+        if match and re.search(r"\d", match.group(2)):
+            found.append((_label_rank(match.group(1)), index, match.group(2)))
+    if strict:
+        found = [entry for entry in found if entry[0] == 0]
+    return min(found)[2] if found else None
 
 
 def sku_from_inputs(doc: Selector) -> str | None:
@@ -163,6 +173,18 @@ def sku_from_inputs(doc: Selector) -> str | None:
     return None
 
 
+HIDDEN = ("ancestor-or-self::*[@hidden or @aria-hidden='true' or "
+          "contains(translate(@style, ' ', ''), 'display:none') or "
+          "contains(concat(' ', @class, ' '), ' hidden ') or "
+          "contains(concat(' ', @class, ' '), ' a-hidden ') or "
+          "contains(concat(' ', @class, ' '), ' d-none ')]")
+
+
+def _hidden(node: Selector) -> bool:
+    """Hidden in the served HTML (inline style, hidden attribute, a utility class)."""
+    return bool(node.xpath(HIDDEN))
+
+
 def availability_from_page(doc: Selector) -> str | None:
     """OutOfStock when the buy area says so; InStock when an enabled buy button is there."""
     buttons = doc.xpath("//button | //input[@type='submit'] | //a[contains(@class, 'button') "
@@ -172,10 +194,14 @@ def availability_from_page(doc: Selector) -> str | None:
         if BUY_TEXT.search(label) and not ASIDE_HINT.search(_ancestry(button)):
             disabled = "disabled" in button.attrib or "disabled" in button.attrib.get("class", "")
             return "OutOfStock" if disabled else "InStock"
+    labels: list[tuple[str, bool]] = []
     for node in doc.xpath("//body//*[not(self::script or self::style or self::option)]"
                           "[text()[normalize-space()]]"):
-        own = " ".join(node.xpath("text()").getall()).strip()
-        if own and len(own) < 60 and OUT_TEXT.search(own) and not ASIDE_HINT.search(
-                _ancestry(node)):
-            return "OutOfStock"
+        own = " ".join(" ".join(node.xpath("text()").getall()).split())
+        if own and len(own) < 60 and OUT_TEXT.search(own) and not _hidden(node):
+            labels.append((own.lower(), not ASIDE_HINT.search(_ancestry(node))))
+    # A stock label also printed in related-product lists is a list's label, not this product's.
+    listed = {text for text, main in labels if not main}
+    if any(main and text not in listed for text, main in labels):
+        return "OutOfStock"
     return None

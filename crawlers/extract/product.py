@@ -56,6 +56,15 @@ def _amount(value: Any, separator: str | None) -> tuple[Decimal | None, str | No
     return (amount if amount is not None and amount > 0 else None), currency
 
 
+def _code(value: Any) -> str | None:
+    """A product code as published; "TE502955-1293415 Housse de canapé" -> its first token."""
+    text = schema.name_of(value)
+    if text and " " in text:
+        head = text.split()[0]
+        return head if re.search(r"\d", head) and len(head) >= 4 else text
+    return text
+
+
 def _from_schema(result: Extraction, html: str, url: str | None, doc: Selector,
                  separator: str | None) -> None:
     found = schema.products(html, url)
@@ -66,8 +75,10 @@ def _from_schema(result: Extraction, html: str, url: str | None, doc: Selector,
     for syntax, product in found[:1]:
         method = f"schema.org {syntax}"
         result.offer("title", schema.name_of(product.get("name")), method)
-        result.offer("sku", schema.name_of(product.get("sku") or product.get("productID")),
-                     method)
+        result.offer("sku", _code(product.get("sku") or product.get("productID")), method)
+        states = [schema.availability(o.get("availability")) for o in schema.offers(product)]
+        if "InStock" in states:  # one variant in stock: the product can be bought
+            result.offer("availability", "InStock", method)
         for offer in schema.offers(product):
             spec = schema.first(offer.get("priceSpecification")) or {}
             spec = spec if isinstance(spec, dict) else {}
@@ -79,7 +90,7 @@ def _from_schema(result: Extraction, html: str, url: str | None, doc: Selector,
                 result.offer("currency", to_iso(str(currency or written or "")), method)
             result.offer("availability", schema.availability(offer.get("availability")),
                          method)
-            result.offer("sku", schema.name_of(offer.get("sku")), method)
+            result.offer("sku", _code(offer.get("sku")), method)
 
 
 def _from_meta(result: Extraction, doc: Selector, separator: str | None) -> None:
@@ -146,6 +157,9 @@ def extract_product(html: str, url: str | None = None) -> Extraction:
     doc = Selector(text=html)
     separator = decimal_separator(doc.xpath("/html/@lang").get(), url)
     result = Extraction()
+    # A code the page shows under an explicit label is what shoppers and staff quote; the
+    # structured sku is often an internal variant id.
+    result.offer("sku", dom.sku_from_labels(doc, strict=True), "DOM: labelled product code")
     _from_schema(result, html, url, doc, separator)
     _from_meta(result, doc, separator)
     _from_state(result, doc, separator)
