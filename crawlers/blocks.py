@@ -28,8 +28,19 @@ def _visible_text(response: HtmlResponse) -> str:
     return " ".join(" ".join(parts.getall()).split())
 
 
+CHALLENGE_NODES = ("//*[contains(@id, 'captcha') or contains(@class, 'captcha') or "
+                   "contains(@id, 'nc_1') or contains(@class, 'nc-container') or "
+                   "contains(@class, 'geetest') or contains(@id, 'challenge') or "
+                   "contains(@class, 'cf-challenge') or contains(@class, 'slider-verify')]")
+
+
 def check_blocked(response: TextResponse, extra_markers: Iterable[str] = ()) -> None:
-    """Raise PageBlocked if the page is a captcha, a robot check or a login wall."""
+    """Raise PageBlocked if the page is a captcha, a robot check or a login wall.
+
+    Evidence, strongest first: the final URL, the title, a challenge widget or a heading with a
+    marker on a short page, a password form with a login marker on a short page. A marker in
+    running text alone (a safety notice that mentions 验证码) is not a block.
+    """
     url = response.url.lower()
     if any(part in url for part in CAPTCHA_URL_PARTS):
         raise PageBlocked(f"captcha page ({response.url})", response.url)
@@ -37,17 +48,18 @@ def check_blocked(response: TextResponse, extra_markers: Iterable[str] = ()) -> 
         raise PageBlocked("login required", response.url)
     if not isinstance(response, HtmlResponse):
         return
+    markers = (*CAPTCHA, *(marker.lower() for marker in extra_markers))
     title = " ".join(response.xpath("//title//text()").getall()).lower()
-    extra = tuple(marker.lower() for marker in extra_markers)
-    for marker in (*CAPTCHA, *extra):
+    for marker in markers:
         if marker in title:
             raise PageBlocked(f"captcha page: {title.strip()[:80]}", response.url)
     text = _visible_text(response)
     if len(text) > SHORT_PAGE_CHARS:
         return
     lowered = text.lower()
-    for marker in (*CAPTCHA, *extra):
-        if marker in lowered:
-            raise PageBlocked(f"captcha page: “{marker}” on a short page", response.url)
+    prominent = " ".join(response.xpath("//h1//text() | //h2//text() | //h3//text()").getall())
+    if response.xpath(CHALLENGE_NODES) or any(m in prominent.lower() for m in markers):
+        marker = next((m for m in markers if m in lowered), "challenge")
+        raise PageBlocked(f"captcha page: “{marker}” on a short page", response.url)
     if any(marker in lowered for marker in LOGIN) and response.css("input[type=password]"):
         raise PageBlocked("login required", response.url)

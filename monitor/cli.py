@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -187,6 +188,59 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_page(source: str, url: str | None) -> tuple[str, str | None]:
+    """(HTML text, URL) of a saved file (.html or .html.gz) or of an http(s) address."""
+    import gzip
+    import urllib.request
+
+    from scrapy.http import HtmlResponse
+
+    if source.startswith(("http://", "https://")):
+        request = urllib.request.Request(source, headers={"User-Agent": "ShopWatch/0.1"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                body, final = response.read(), response.geturl()
+        except OSError as exc:
+            raise UserError(f"cannot fetch {source}: {exc}") from None
+        url = url or final
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise UserError(f"{source}: no such file")
+        body = path.read_bytes()
+        if path.suffix == ".gz":
+            body = gzip.decompress(body)
+    from crawlers.encoding import page_text
+
+    return page_text(HtmlResponse(url or "http://localhost/", body=body)), url
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from scrapy.http import HtmlResponse
+
+    from crawlers.blocks import check_blocked
+    from crawlers.errors import PageBlocked
+    from crawlers.extract import extract_product
+
+    html, url = _read_page(args.source, args.url)
+    try:
+        check_blocked(HtmlResponse(url or "http://localhost/", body=html.encode("utf-8"),
+                                   encoding="utf-8"))
+    except PageBlocked as exc:
+        raise UserError(f"{args.source}: the page is blocked ({exc.reason}), "
+                        "not a product page") from None
+    result = extract_product(html, url).to_json()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    for name, value in result.items():
+        if name != "methods":
+            method = result["methods"].get(name)
+            print(f"{name:13s} {value if value is not None else '-'}"
+                  + (f"   ({method})" if method else ""))
+    return 0
+
+
 def cmd_demo_shop(args: argparse.Namespace) -> int:
     from demoshop.server import ShopServer, ShopState
 
@@ -252,6 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("run", cmd_run, "run the whole daily job once", [dated])
     p = add("demo", cmd_demo, "run the daily job on the bundled demo shop (day 1 and day 2)")
     p.add_argument("--out", default="demo-out", metavar="DIR", help="output folder")
+    p = add("extract", cmd_extract, "read price, availability and SKU from a product page")
+    p.add_argument("source", metavar="PATH_OR_URL", help="a saved page (.html, .html.gz) or URL")
+    p.add_argument("--url", metavar="ORIGINAL_URL",
+                   help="the page's own address (its locale decides 1.299 vs 1,299)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     p = add("demo-shop", cmd_demo_shop, "serve the demo shop")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8800)

@@ -104,7 +104,9 @@ def test_real_robot_check_pages_are_blocked(path: Path | None) -> None:
 
 @pytest.mark.parametrize(("body", "url", "reason"), [
     ("<title>访问验证</title><body>请完成验证</body>", "http://x/s", "captcha"),
-    ("<title>x</title><body><div>请按住滑块，拖动到最右边</div></body>", "http://x/s", "captcha"),
+    ("<title>x</title><body><div id='nc_1_wrapper'>请按住滑块，拖动到最右边</div></body>",
+     "http://x/s", "captcha"),
+    ("<title>x</title><body><h2>Verify you are human</h2></body>", "http://x/s", "captcha"),
     ("<title>登录</title><body>请登录后查看<form><input type=password></form></body>",
      "http://x/s", "login required"),
     ("<title>x</title><body>ok</body>", "https://passport.jd.com/new/login.aspx", "login"),
@@ -117,6 +119,12 @@ def test_block_markers(body: str, url: str, reason: str) -> None:
 def test_a_normal_page_mentioning_captcha_in_scripts_is_not_blocked() -> None:
     body = ("<title>Robot vacuum</title><body><script>var captcha = 1;</script>"
             + "<p>product text</p>" * 800 + "</body>")
+    check_blocked(_page(body))
+
+
+def test_a_short_page_mentioning_a_verification_code_in_a_notice_is_not_blocked() -> None:
+    body = ("<title>扫地机器人 - 商城</title><body><h1>扫地机器人 X10</h1><p>¥ 2999.00</p>"
+            "<p>安全提示：不要向任何人提供银行卡、密码、手机验证码！</p></body>")
     check_blocked(_page(body))
 
 

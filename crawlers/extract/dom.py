@@ -25,9 +25,10 @@ NOT_PRICE_HINT = re.compile(r"shipping|delivery|versand|installment|monthly|per-
 ASIDE_HINT = re.compile(r"related|recommend|similar|carousel|upsell|cross-?sell|recently|"
                         r"also-?(bought|viewed|like)|footer|header|nav|menu|bundle|accessor|"
                         r"sponsor|compare|suggest|reco|slider|swiper", re.I)
-CURRENCY_MARK = re.compile(r"[$€£¥₹₽₩₫฿₺₱₴₦₪]|\b(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|PLN|CZK|RUB|"
+CURRENCY_MARK = re.compile(r"[$€£¥￥₹₽₩₫฿₺₱₴₦₪]|\b(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|PLN|CZK|RUB|"
                            r"JPY|CNY|RMB|INR|BRL|CAD|AUD|HUF|RON|TRY|руб|zł|kr|Kč|Ft|lei|元)\b",
                            re.I)
+PRICE_SHAPED = re.compile(r"\d[.,]\d{2}(?!\d)")  # "5499.00", "19,90": cents, not a count
 BUY_TEXT = re.compile(r"add to (cart|bag|basket|trolley)|buy now|in den (warenkorb|einkaufswagen)|"
                       r"ajouter au panier|añadir a la cesta|agregar al carrito|aggiungi al "
                       r"carrello|в корзину|do koszyka|加入购物车|立即购买|カートに入れる|"
@@ -75,8 +76,25 @@ def _text(node: Selector) -> str:
 
 
 def main_title(doc: Selector) -> Selector | None:
-    headings = doc.xpath("//h1[normalize-space()]")
-    return headings[0] if headings else None
+    """The page's main heading; a logo in an h1 (a link home, a "logo" class) is not one."""
+    for heading in doc.xpath("//h1[normalize-space()]"):
+        hints = " ".join(heading.xpath("./@id | ./@class | .//*/@class | .//*/@id").getall())
+        if "logo" in hints.lower() or heading.xpath(".//a[@href='/' or @href='//' or "
+                                                    "substring(@href, string-length(@href)) = '/'"
+                                                    " and string-length(@href) < 30]"):
+            continue
+        return heading
+    return None
+
+
+def page_title(doc: Selector) -> str | None:
+    """<title> without the site's name after the last separator ("Phone X - Shop" -> "Phone X")."""
+    title = " ".join(" ".join(doc.xpath("//title//text()").getall()).split())
+    for separator in (" | ", " - ", " – ", " — ", "-", "_", "|"):
+        head, found, tail = title.rpartition(separator)
+        if found and len(tail) <= 25 and len(head) >= 8:
+            return head.strip()
+    return title or None
 
 
 def _position(doc: Selector) -> dict[object, int]:
@@ -102,6 +120,9 @@ def price_candidates(doc: Selector, separator: str | None) -> list[PriceCandidat
         amount, currency = parse_amount(text, separator)
         if amount is None or amount <= 0:
             continue
+        if not (CURRENCY_MARK.search(text) or "itemprop" in node.attrib
+                or PRICE_SHAPED.search(text)):
+            continue  # a bare count near "price" (a quantity, a page number) is not a price
         at = order.get(node.root, 0)
         ancestry = _ancestry(node)
         struck = bool(LIST_HINT.search(hints) or node.xpath(
@@ -114,10 +135,14 @@ def price_candidates(doc: Selector, separator: str | None) -> list[PriceCandidat
     return found
 
 
+MIN_SCORE = 6.5  # below: far from the title or inside a list of other products: unsure
+
+
 def best_prices(candidates: list[PriceCandidate]) -> tuple[PriceCandidate | None,
                                                          PriceCandidate | None]:
     """(price, list price): the best-scored unstruck price, and a struck one above it nearby."""
-    live = sorted((c for c in candidates if not c.struck), key=lambda c: -c.score)
+    live = sorted((c for c in candidates if not c.struck and c.score >= MIN_SCORE),
+                  key=lambda c: -c.score)
     if not live:
         return None, None
     price = live[0]

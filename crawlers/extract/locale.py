@@ -36,6 +36,20 @@ def decimal_separator(lang: str | None, url: str | None) -> str | None:
 _PLAIN_NUMBER = re.compile(r"^\s*\d+(\.\d+)?\s*$")
 
 
+_NUMBER = re.compile(r"\d[\d.,\s]*\d|\d")
+
+
+def _ambiguous(text: str) -> bool:
+    """Only "34.000" or "1,299" (one kind of separator, three digits after it) needs the locale:
+    "1.299,00" and "36.53" say themselves which separator is the decimal one."""
+    match = _NUMBER.search(text)
+    number = match.group().replace(" ", "") if match else ""
+    if "." in number and "," in number:
+        return False
+    last = max(number.rfind("."), number.rfind(","))
+    return last >= 0 and len(number) - last - 1 == 3
+
+
 def parse_amount(text: str, separator: str | None,
                  structured: bool = False) -> tuple[Decimal | None, str | None]:
     """(amount, currency as written) of a price text, with the locale's decimal separator.
@@ -44,5 +58,5 @@ def parse_amount(text: str, separator: str | None,
     """
     if structured and _PLAIN_NUMBER.match(text):
         return Decimal(text.strip()), None
-    price = Price.fromstring(text, decimal_separator=separator)
+    price = Price.fromstring(text, decimal_separator=separator if _ambiguous(text) else None)
     return price.amount, price.currency

@@ -66,7 +66,7 @@ def _code(value: Any) -> str | None:
 
 
 def _from_schema(result: Extraction, html: str, url: str | None, doc: Selector,
-                 separator: str | None) -> None:
+                 separator: str | None, visible: Decimal | None) -> None:
     found = schema.products(html, url)
     heading = dom.main_title(doc)
     h1 = " ".join((heading.xpath("normalize-space(.)").get() or "").split()) if heading else ""
@@ -79,7 +79,12 @@ def _from_schema(result: Extraction, html: str, url: str | None, doc: Selector,
         states = [schema.availability(o.get("availability")) for o in schema.offers(product)]
         if "InStock" in states:  # one variant in stock: the product can be bought
             result.offer("availability", "InStock", method)
-        for offer in schema.offers(product):
+        all_offers = schema.offers(product)
+        amounts = [_amount(o.get("price", o.get("lowPrice")), separator)[0] for o in all_offers]
+        if visible is not None and visible in amounts and len(set(amounts)) > 1:
+            # several prices (list and sale, or variants): the one the page shows as its price
+            all_offers.insert(0, all_offers.pop(amounts.index(visible)))
+        for offer in all_offers:
             spec = schema.first(offer.get("priceSpecification")) or {}
             spec = spec if isinstance(spec, dict) else {}
             raw = offer.get("price", offer.get("lowPrice", spec.get("price")))
@@ -99,7 +104,7 @@ def _from_meta(result: Extraction, doc: Selector, separator: str | None) -> None
     result.offer("price", amount, "meta tags")
     if amount is not None:
         currency = schema.meta(doc, "product:price:currency", "og:price:currency",
-                               "priceCurrency") or written
+                               "priceCurrency", "currency") or written
         result.offer("currency", to_iso(currency or ""), "meta tags")
     result.offer("availability", schema.availability(
         schema.meta(doc, "product:availability", "og:availability", "availability")),
@@ -136,12 +141,14 @@ def _state_products(data: Any) -> list[dict[str, Any]]:
             and not isinstance(d.get("price"), dict | list)][:1]
 
 
-def _from_dom(result: Extraction, doc: Selector, separator: str | None) -> None:
+def _from_dom(result: Extraction, doc: Selector,
+              prices: tuple[dom.PriceCandidate | None, dom.PriceCandidate | None]) -> None:
     heading = dom.main_title(doc)
     if heading is not None:
         result.offer("title", " ".join((heading.xpath("normalize-space(.)").get() or "").split()),
                      "DOM: main heading")
-    price, listed = dom.best_prices(dom.price_candidates(doc, separator))
+    result.offer("title", dom.page_title(doc), "DOM: page title")
+    price, listed = prices
     if price is not None:
         result.offer("price", price.amount, "DOM: price beside the title")
         result.offer("currency", to_iso(price.currency or ""), "DOM: price beside the title")
@@ -160,10 +167,12 @@ def extract_product(html: str, url: str | None = None) -> Extraction:
     # A code the page shows under an explicit label is what shoppers and staff quote; the
     # structured sku is often an internal variant id.
     result.offer("sku", dom.sku_from_labels(doc, strict=True), "DOM: labelled product code")
-    _from_schema(result, html, url, doc, separator)
+    prices = dom.best_prices(dom.price_candidates(doc, separator))
+    _from_schema(result, html, url, doc, separator, prices[0].amount if prices[0] else None)
     _from_meta(result, doc, separator)
     _from_state(result, doc, separator)
-    _from_dom(result, doc, separator)
+    _from_dom(result, doc, prices)
+
     listed = result.list_price
     if listed is not None and (result.price is None or listed <= result.price):
         result.list_price = None

@@ -21,7 +21,8 @@ from scrapy.http import TextResponse
 from config import PageSelectors, SiteConfig
 from crawlers import blocks, fields
 from crawlers.errors import LayoutChanged
-from crawlers.items import ListingPage, ProductItem, SearchPage
+from crawlers.extract import extract_product
+from crawlers.items import ListingPage, Money, ProductItem, SearchPage
 from crawlers.prices import parse_price
 
 SEARCH_PATH = ""
@@ -232,6 +233,19 @@ def _name(value: Any) -> str | None:
     return str(value).strip() if value else None
 
 
+def _fill_from_extractor(item: ProductItem, response: TextResponse, site: SiteConfig) -> None:
+    """Where selectors and schema.org found nothing: the generic product-page extractor."""
+    found = extract_product(response.text, response.url)
+    item.title = item.title or found.title
+    if (item.price is None or item.price.amount is None) and found.price is not None:
+        item.price = Money(found.price, found.currency or site.currency,
+                           f"{found.price} ({found.methods.get('price')})")
+    if item.list_price is None and found.list_price is not None:
+        item.list_price = Money(found.list_price, found.currency or site.currency, None)
+    if item.in_stock is None and found.availability is not None:
+        item.in_stock = found.availability == "InStock"
+
+
 def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
     """A product page: structured data first, then the configured selectors."""
     blocks.check_blocked(response, site.block_markers)
@@ -259,6 +273,8 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
         item.title = _name(data.get("name")) or item.title
         item.brand = _name(data.get("brand")) or item.brand
         item.shop = _name(offer.get("seller")) or item.shop
+    if not item.title or not item.price or item.price.amount is None:
+        _fill_from_extractor(item, response, site)
     if not item.title and not item.price:
         raise LayoutChanged(f"no product data (structured or by selectors) on {response.url}")
     item.from_product_page = True

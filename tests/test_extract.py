@@ -1,0 +1,126 @@
+"""The generic product-page extractor on saved real pages, and `shopwatch extract`."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from crawlers.encoding import page_text
+from crawlers.extract import extract_product
+from crawlers.extract.locale import decimal_separator, parse_amount
+from monitor.cli import main
+from tests.conftest import realpages
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+
+
+def _load(case: str) -> tuple[str, dict[str, object]]:
+    expected = json.loads((FIXTURES / case / "expected.json").read_text("utf-8"))
+    body = gzip.decompress((FIXTURES / case / "page.html.gz").read_bytes())
+    return page_text(HtmlResponse(str(expected["url"]), body=body)), expected
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_benchmark_pages(case: str) -> None:
+    html, expected = _load(case)
+    result = extract_product(html, str(expected["url"]))
+    prices = {Decimal(str(p)) for p in expected["price"]}  # type: ignore[attr-defined]
+    if prices:
+        assert result.price in prices
+    else:
+        assert result.price is None  # out of stock: no price shown, none invented
+    assert result.sku in expected["sku"]  # type: ignore[operator]
+    assert (result.availability or "InStock") in expected["availability"]  # type: ignore[operator]
+    assert result.title
+    assert set(result.methods) >= {"title", "sku"}
+
+
+@pytest.mark.parametrize(("file", "title", "price", "currency"), [
+    ("ebay.html", "Outdoor Wicker Patio Furniture Sofa", "349.99", "USD"),
+    ("etsy.html", "Agents of Shield decal sticker", "2.99", "USD"),
+    ("bestbuy.html", "Apple - iPhone 6s 64GB - Space Gray", "24.96", "USD"),
+    ("michaelkors.html", "Mirabel Suede Sandal", "80.0", "USD"),
+    ("tmall.html", "Apple/苹果 iPhone 11", "5499.00", "CNY"),
+    ("taobao.html", "乳白亚克力外壳", "149.00", "CNY"),
+    ("aliexpress.html", "Apple iPhone SE", "97.39", "EUR"),
+    ("rakuten.html", "楽天市場", None, None),  # a home page: no price
+])
+def test_opengraph_pages(file: str, title: str, price: str | None, currency: str | None) -> None:
+    path = realpages("product_pages_opengraph") / file
+    html = page_text(HtmlResponse("http://localhost/", body=path.read_bytes()))
+    result = extract_product(html)
+    assert result.title and title in result.title
+    assert result.price == (Decimal(price) if price else None)
+    assert result.currency == currency
+
+
+def test_gbk_bytes_behind_a_utf8_declaration_read_like_the_utf8_page() -> None:
+    folder = realpages("product_pages_opengraph")
+    texts = [page_text(HtmlResponse("http://localhost/", body=(folder / f).read_bytes()))
+             for f in ("tmall.html", "tmall_gbk_bytes_meta_says_utf8.html")]
+    utf8, gbk = (extract_product(t) for t in texts)
+    assert gbk.title == utf8.title and "iPhone 11" in (gbk.title or "")
+    assert gbk.price == utf8.price == Decimal("5499.00")
+    # the re-encoding turned "¥" into "?": that page no longer says its currency
+    assert (utf8.currency, gbk.currency) == ("CNY", None)
+
+
+@pytest.mark.parametrize(("text", "lang", "url", "amount"), [
+    ("34.000 €", "de", None, Decimal("34000")),
+    ("1.299,00 €", "de", None, Decimal("1299.00")),
+    ("36.53€", "sl", "https://shop.si/p", Decimal("36.53")),
+    ("$1,299", "en", None, Decimal("1299")),
+    ("1,299", None, "https://shop.fr/p", Decimal("1.299")),
+    ("R$ 1.299,00", "pt-BR", None, Decimal("1299.00")),
+    ("￥1,299", "zh-CN", None, Decimal("1299")),
+])
+def test_prices_follow_the_page_locale(text: str, lang: str | None, url: str | None,
+                                       amount: Decimal) -> None:
+    assert parse_amount(text, decimal_separator(lang, url))[0] == amount
+
+
+def test_counts_and_fees_are_not_prices() -> None:
+    html = ("<html lang='en'><head><title>Robot vacuum X10 - Shop</title></head><body>"
+            "<h1>Robot vacuum X10</h1><div class='rating'>4.5 out of 5 (1,234 reviews)</div>"
+            "<div class='shipping-price'>Shipping: $5.99</div><div class='sku'>SKU: X10-2024</div>"
+            "<button>Add to cart</button></body></html>")
+    result = extract_product(html, "https://shop.example/x10")
+    assert result.price is None and result.sku == "X10-2024"
+    assert result.availability == "InStock"
+
+
+def test_sale_price_over_list_price_and_chinese_stock_text() -> None:
+    html = ("<html lang='zh-CN'><body><h1>扫地机器人 X10</h1>"
+            "<div class='price-box'><span class='price'>¥2,999.00</span>"
+            "<del class='price-old'>¥3,999.00</del></div><div class='stock'>缺货</div>"
+            "<div class='related'><span class='price'>¥99.00</span></div></body></html>")
+    result = extract_product(html)
+    assert (result.price, result.list_price, result.currency) == (
+        Decimal("2999.00"), Decimal("3999.00"), "CNY")
+    assert result.availability == "OutOfStock"
+
+
+def test_extract_command_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
+    case = FIXTURES / CASES[0]
+    expected = json.loads((case / "expected.json").read_text("utf-8"))
+    assert main(["extract", str(case / "page.html.gz"), "--url", expected["url"], "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"title", "price", "currency", "list_price", "sku", "availability",
+                         "methods"}
+    assert data["price"] in expected["price"] and data["sku"] in expected["sku"]
+    assert data["methods"]["price"]
+
+
+def test_extract_command_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", str(tmp_path / "missing.html"), "--json"]) == 2
+    assert "no such file" in capsys.readouterr().err
+    captcha = tmp_path / "captcha.html"
+    captcha.write_text("<title>Robot Check</title><body>Type the characters</body>", "utf-8")
+    assert main(["extract", str(captcha), "--json"]) == 2
+    assert "blocked" in capsys.readouterr().err
