@@ -22,9 +22,10 @@ NOT_PRICE_TEXT = re.compile(r"(?:excl|ex\.|ohne|without|brez|bez|sans|sin|senza|
 NOT_PRICE_HINT = re.compile(r"shipping|delivery|versand|installment|monthly|per-unit|unit-?price|"
                             r"grundpreis|rating|review|saving|you-?save|discount|coupon|"
                             r"filter|range|slider|total|subtotal|cart|basket|minicart", re.I)
-ASIDE_HINT = re.compile(r"related|recommend|similar|carousel|upsell|cross-?sell|recently|"
-                        r"also-?(bought|viewed|like)|footer|header|nav|menu|bundle|accessor|"
-                        r"sponsor|compare|suggest|reco|slider|swiper", re.I)
+ASIDE_HINT = re.compile(r"(?<![a-z])(?:related|recommend\w*|similar|carousel|upsell|"
+                        r"cross-?sell|recently|also-?(?:bought|viewed|like)\w*|footer|nav|navbar|"
+                        r"navigation|menu|megamenu|bundle|accessor\w*|sponsor\w*|suggest\w*|"
+                        r"slider|swiper|breadcrumbs?)(?![a-z])", re.I)
 CURRENCY_MARK = re.compile(r"[$€£¥￥₹₽₩₫฿₺₱₴₦₪]|\b(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|PLN|CZK|RUB|"
                            r"JPY|CNY|RMB|INR|BRL|CAD|AUD|HUF|RON|TRY|руб|zł|kr|Kč|Ft|lei|元)\b",
                            re.I)
@@ -43,7 +44,7 @@ OUT_TEXT = re.compile(r"out of stock|sold out|currently unavailable|not availabl
                       r"slutsåld|esgotado|indisponível", re.I)
 LABELS = (r"SKU|ASIN|(?:\w+\s)?Item\s*(?:#|No\.?|number)|Art(?:ikel)?\.?\s*-?\s*Nr\.?|"
           r"Artikelnummer|Артикул|Код(?:\s+товара)?|Product\s*(?:code|ID|#)|Post\s*id|"
-          r"Réf(?:érence)?\.?|Referencia|Código|Codice|货号|商品编号|商品編號|型番|"
+          r"Réf(?:érence)?\.?|Referencia|Código|Codice|货号|商品编号|商品編號|型番|קוד מוצר|מק\"ט|"
           r"Model\s*(?:#|No\.?|number)")
 SKU_LABEL = re.compile(rf"(?<!\w)({LABELS})\s*[:：#]?\s*([A-Z0-9][A-Z0-9._/-]{{2,30}})(?![\w])",
                        re.I)
@@ -160,8 +161,15 @@ SKU_INPUTS = ("sku", "asin", "productid", "product_id", "product-id", "itemid", 
 
 
 def _label_rank(label: str) -> int:
-    """Model numbers name a product line, not the offer: the last choice."""
-    return 1 if label.lower().startswith("model") else 0
+    """Which label to believe first: a shop's own code (SKU, ASIN, Art.-Nr., item number)
+    before a reference that may be the manufacturer's, before a model number (a product line).
+    """
+    lowered = label.lower().strip()
+    if lowered.startswith("model"):
+        return 2
+    if lowered.startswith(("réf", "ref", "códig", "codic")):
+        return 1
+    return 0
 
 
 def sku_from_labels(doc: Selector, strict: bool = False) -> str | None:
@@ -184,7 +192,7 @@ def sku_from_labels(doc: Selector, strict: bool = False) -> str | None:
         if match and re.search(r"\d", match.group(2)):
             found.append((_label_rank(match.group(1)), index, match.group(2)))
     if strict:
-        found = [entry for entry in found if entry[0] == 0]
+        found = [entry for entry in found if entry[0] < 2]
     return min(found)[2] if found else None
 
 
