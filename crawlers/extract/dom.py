@@ -43,7 +43,8 @@ OUT_TEXT = re.compile(r"out of stock|sold out|currently unavailable|not availabl
                       r"magazynie|niedostępny|无货|缺货|售罄|已售完|在庫切れ|uitverkocht|"
                       r"slutsåld|esgotado|indisponível", re.I)
 LABELS = (r"SKU|ASIN|(?:\w+\s)?Item\s*(?:#|No\.?|number)|Art(?:ikel)?\.?\s*-?\s*Nr\.?|"
-          r"Artikelnummer|Артикул|Код(?:\s+товара)?|Product\s*(?:code|ID|#)|Post\s*id|"
+          r"Artikelnummer|Numero oggetto|Numéro de l'objet|Número de artículo|Артикул|"
+          r"Код(?:\s+товара)?|Product\s*(?:code|ID|#)|Post\s*id|"
           r"Réf(?:érence)?\.?|Referencia|Código|Codice|货号|商品编号|商品編號|型番|קוד מוצר|מק\"ט|"
           r"Model\s*(?:#|No\.?|number)")
 SKU_LABEL = re.compile(rf"(?<!\w)({LABELS})\s*[:：#]?\s*([A-Z0-9][A-Z0-9._/-]{{2,30}})(?![\w])",
@@ -194,6 +195,17 @@ def sku_from_labels(doc: Selector, strict: bool = False) -> str | None:
     if strict:
         found = [entry for entry in found if entry[0] < 2]
     return min(found)[2] if found else None
+
+
+SCRIPT_SKU = re.compile(r'"sku"\s*:\s*"([A-Za-z0-9][A-Za-z0-9._/-]{2,40})"')
+
+
+def sku_from_scripts(doc: Selector) -> str | None:
+    """The one "sku" that the page's own scripts name (ignores pages naming several)."""
+    values: set[str] = set()
+    for script in doc.xpath("//script[not(contains(@type, 'ld+json'))]/text()").getall():
+        values.update(SCRIPT_SKU.findall(script))
+    return values.pop() if len(values) == 1 else None
 
 
 def sku_from_inputs(doc: Selector) -> str | None:

@@ -155,6 +155,7 @@ def _from_dom(result: Extraction, doc: Selector,
     if listed is not None:
         result.offer("list_price", listed.amount, "DOM: struck-through price")
     result.offer("sku", dom.sku_from_labels(doc), "DOM: labelled product code")
+    result.offer("sku", dom.sku_from_scripts(doc), "embedded state JSON")
     result.offer("sku", dom.sku_from_inputs(doc), "DOM: product code form field")
     result.offer("availability", dom.availability_from_page(doc), "DOM: buy button and stock text")
 
