@@ -178,7 +178,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  {counts['alerts']} alerts: "
           + ", ".join(f"{n} {k}" for k, n in counts["alerts_by_kind"].items()))
     for alert in summary["alerts"][:15]:
-        print(f"    [{alert['severity']}] {alert['kind']}: {alert['subject']} "
+        print(f"    [{alert['severity']}] {alert['kind']} on {alert['site']}: {alert['subject']} "
               f"({alert['before'] or '-'} -> {alert['after'] or '-'})")
     if len(summary["alerts"]) > 15:
         print(f"    ... and {len(summary['alerts']) - 15} more in summary.json")
