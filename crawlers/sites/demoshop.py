@@ -9,12 +9,12 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
-import extruct
 from scrapy.http import HtmlResponse, TextResponse
 
 from config import SiteConfig
 from crawlers import blocks
 from crawlers.errors import LayoutChanged, PageBlocked
+from crawlers.extract import schema
 from crawlers.items import ListingPage, ProductItem, SearchPage
 from crawlers.prices import parse_price
 
@@ -74,23 +74,14 @@ def parse_search(response: TextResponse, site: SiteConfig) -> SearchPage:
     return page
 
 
-def _json_ld_product(response: TextResponse) -> dict[str, object]:
-    data = extruct.extract(response.text, base_url=response.url, syntaxes=["json-ld"],
-                           uniform=True)
-    for entry in data.get("json-ld", []):
-        if entry.get("@type") == "Product":
-            return dict(entry)
-    return {}
-
-
 def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
     """A product page: schema.org JSON-LD first, the visible page as fallback."""
     check_blocked(response, site)
     currency = site.currency
-    ld = _json_ld_product(response)
-    offers = ld.get("offers") or {}
-    offer = offers[0] if isinstance(offers, list) and offers else offers
-    offer = offer if isinstance(offer, dict) else {}
+    found = schema.products(response.text, response.url)
+    ld = found[0][1] if found else {}
+    offers = schema.offers(ld)
+    offer = offers[0] if offers else {}
     external_id = str(ld.get("sku") or response.css(".detail::attr(data-id)").get() or "")
     if not external_id:
         raise LayoutChanged(f"no product id on {response.url}")

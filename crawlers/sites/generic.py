@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-import extruct
 import lxml.html
 from parsel import Selector, SelectorList
 from scrapy.http import TextResponse
@@ -21,7 +20,7 @@ from scrapy.http import TextResponse
 from config import PageSelectors, SiteConfig
 from crawlers import blocks, fields
 from crawlers.errors import LayoutChanged
-from crawlers.extract import extract_product
+from crawlers.extract import extract_product, schema
 from crawlers.items import ListingPage, Money, ProductItem, SearchPage
 from crawlers.prices import parse_price
 
@@ -196,41 +195,25 @@ def _strings(data: Any) -> Iterable[str]:
 
 
 # -- product pages --------------------------------------------------------------------------
-def structured_product(response: TextResponse) -> dict[str, Any]:
-    """The first schema.org Product in JSON-LD or microdata, as a flat dict, or {}."""
-    try:
-        data = extruct.extract(response.text, base_url=response.url,
-                               syntaxes=["json-ld", "microdata"], uniform=True)
-    except (ValueError, TypeError, json.JSONDecodeError):
-        return {}
-    for syntax in ("json-ld", "microdata"):
-        for entry in _walk(data.get(syntax, [])):
-            kind = entry.get("@type")
-            kinds = kind if isinstance(kind, list) else [kind]
-            if "Product" in kinds:
-                return entry
-    return {}
-
-
-def _walk(entries: Any) -> Iterable[dict[str, Any]]:
-    for entry in entries if isinstance(entries, list) else [entries]:
-        if isinstance(entry, dict):
-            yield entry
-            yield from _walk(entry.get("@graph", []))
-
-
-def _offer(product: dict[str, Any]) -> dict[str, Any]:
-    offers = product.get("offers") or {}
-    offer = offers[0] if isinstance(offers, list) and offers else offers
-    return offer if isinstance(offer, dict) else {}
-
-
-def _name(value: Any) -> str | None:
-    if isinstance(value, dict):
-        value = value.get("name")
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return str(value).strip() if value else None
+def _apply_schema(item: ProductItem, data: dict[str, Any], site: SiteConfig) -> None:
+    """schema.org Product facts override what the selectors read."""
+    offers = schema.offers(data)
+    offer = offers[0] if offers else {}
+    price_text = schema.first(offer.get("price", offer.get("lowPrice")))
+    if price_text is not None:
+        currency = str(schema.first(offer.get("priceCurrency")) or site.currency)
+        item.price = parse_price(str(price_text), currency) or item.price
+    state = schema.availability(offer.get("availability"))
+    if state is not None:
+        item.in_stock = state == "InStock"
+    rating = schema.first(data.get("aggregateRating")) or {}
+    if isinstance(rating, dict):
+        item.rating = fields.parse_rating(str(rating.get("ratingValue") or "")) or item.rating
+        item.review_count = (fields.parse_count(str(rating.get("reviewCount") or ""))
+                             or item.review_count)
+    item.title = schema.name_of(data.get("name")) or item.title
+    item.brand = schema.name_of(data.get("brand")) or item.brand
+    item.shop = schema.name_of(offer.get("seller")) or item.shop
 
 
 def _fill_from_extractor(item: ProductItem, response: TextResponse, site: SiteConfig) -> None:
@@ -254,25 +237,9 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
     item.url = response.url
     if not page.id:
         item.external_id = _id(response.url, page.id_pattern) or _fallback_id(response.url)
-    data = structured_product(response)
-    offer = _offer(data)
-    if data:
-        price_text = offer.get("price") or offer.get("lowPrice")
-        if price_text is not None:
-            currency = str(offer.get("priceCurrency") or site.currency)
-            item.price = parse_price(str(price_text), currency) or item.price
-        availability = str(offer.get("availability") or "")
-        if availability:
-            item.in_stock = availability.rstrip("/").rsplit("/", 1)[-1].lower() in (
-                "instock", "limitedavailability", "onlineonly", "instoreonly", "presale")
-        rating = data.get("aggregateRating") or {}
-        if isinstance(rating, dict):
-            item.rating = fields.parse_rating(str(rating.get("ratingValue") or "")) or item.rating
-            item.review_count = (fields.parse_count(str(rating.get("reviewCount") or ""))
-                                 or item.review_count)
-        item.title = _name(data.get("name")) or item.title
-        item.brand = _name(data.get("brand")) or item.brand
-        item.shop = _name(offer.get("seller")) or item.shop
+    found = schema.products(response.text, response.url)
+    if found:
+        _apply_schema(item, found[0][1], site)
     if not item.title or not item.price or item.price.amount is None:
         _fill_from_extractor(item, response, site)
     if not item.title and not item.price:
