@@ -173,11 +173,9 @@ def _label_rank(label: str) -> int:
     return 0
 
 
-def sku_from_labels(doc: Selector, strict: bool = False) -> str | None:
-    """A product code written next to its label ("SKU: 123-45", "Art.-Nr. 4711").
-
-    ``strict`` leaves out model numbers (a product line, not the offer).
-    """
+def labelled_codes(doc: Selector) -> list[tuple[int, int, str]]:
+    """Product codes written next to a label ("SKU: 123-45", "Art.-Nr. 4711"), as
+    (label rank, document order, code), best first."""
     found: list[tuple[int, int, str]] = []
     for index, node in enumerate(doc.xpath("//body//*[not(self::script or self::style)]")):
         text = " ".join(node.xpath("normalize-space(.)").getall())
@@ -192,9 +190,7 @@ def sku_from_labels(doc: Selector, strict: bool = False) -> str | None:
         match = SKU_LABEL.search(text)
         if match and re.search(r"\d", match.group(2)):
             found.append((_label_rank(match.group(1)), index, match.group(2)))
-    if strict:
-        found = [entry for entry in found if entry[0] < 2]
-    return min(found)[2] if found else None
+    return sorted(found)
 
 
 SCRIPT_SKU = re.compile(r'"sku"\s*:\s*"([A-Za-z0-9][A-Za-z0-9._/-]{2,40})"')

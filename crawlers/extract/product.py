@@ -142,7 +142,8 @@ def _state_products(data: Any) -> list[dict[str, Any]]:
 
 
 def _from_dom(result: Extraction, doc: Selector,
-              prices: tuple[dom.PriceCandidate | None, dom.PriceCandidate | None]) -> None:
+              prices: tuple[dom.PriceCandidate | None, dom.PriceCandidate | None],
+              labelled_code: str | None) -> None:
     heading = dom.main_title(doc)
     if heading is not None:
         result.offer("title", " ".join((heading.xpath("normalize-space(.)").get() or "").split()),
@@ -154,7 +155,7 @@ def _from_dom(result: Extraction, doc: Selector,
         result.offer("currency", to_iso(price.currency or ""), "DOM: price beside the title")
     if listed is not None:
         result.offer("list_price", listed.amount, "DOM: struck-through price")
-    result.offer("sku", dom.sku_from_labels(doc), "DOM: labelled product code")
+    result.offer("sku", labelled_code, "DOM: labelled product code")
     result.offer("sku", dom.sku_from_scripts(doc), "embedded state JSON")
     result.offer("sku", dom.sku_from_inputs(doc), "DOM: product code form field")
     result.offer("availability", dom.availability_from_page(doc), "DOM: buy button and stock text")
@@ -166,13 +167,15 @@ def extract_product(html: str, url: str | None = None) -> Extraction:
     separator = decimal_separator(doc.xpath("/html/@lang").get(), url)
     result = Extraction()
     # A code the page shows under an explicit label is what shoppers and staff quote; the
-    # structured sku is often an internal variant id.
-    result.offer("sku", dom.sku_from_labels(doc, strict=True), "DOM: labelled product code")
+    # structured sku is often an internal variant id. Model numbers (rank 2) only come last.
+    codes = dom.labelled_codes(doc)
+    shop_codes = [code for rank, _at, code in codes if rank < 2]
+    result.offer("sku", shop_codes[0] if shop_codes else None, "DOM: labelled product code")
     prices = dom.best_prices(dom.price_candidates(doc, separator))
     _from_schema(result, html, url, doc, separator, prices[0].amount if prices[0] else None)
     _from_meta(result, doc, separator)
     _from_state(result, doc, separator)
-    _from_dom(result, doc, prices)
+    _from_dom(result, doc, prices, codes[0][2] if codes else None)
 
     listed = result.list_price
     if listed is not None and (result.price is None or listed <= result.price):
