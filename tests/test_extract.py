@@ -124,3 +124,14 @@ def test_extract_command_user_errors(tmp_path: Path, capsys: pytest.CaptureFixtu
     captcha.write_text("<title>Robot Check</title><body>Type the characters</body>", "utf-8")
     assert main(["extract", str(captcha), "--json"]) == 2
     assert "blocked" in capsys.readouterr().err
+
+
+def test_product_ids_from_the_address() -> None:
+    page = "<html><body><h1>Baby carrier One</h1><span class='price'>€ 149,00</span></body></html>"
+    result = extract_product(page, "https://shop.example/carriers/BabyBjorn_One-987929.html")
+    assert (result.sku, result.methods["sku"]) == ("987929", "URL: product id")
+    with_variant = ('<html><body><script type="application/ld+json">{"@type": "Product", '
+                    '"name": "Joypad", "sku": "MKI6IKW1N4-1", "offers": {"price": "24990", '
+                    '"priceCurrency": "CLP"}}</script></body></html>')
+    result = extract_product(with_variant, "https://shop.example/joypad-MKI6IKW1N4.html")
+    assert (result.sku, result.price, result.currency) == ("MKI6IKW1N4", Decimal(24990), "CLP")

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
@@ -161,6 +162,24 @@ def _from_dom(result: Extraction, doc: Selector,
     result.offer("availability", dom.availability_from_page(doc), "DOM: buy button and stock text")
 
 
+def _code_in_url(url: str | None) -> str | None:
+    """Last resort: the numeric product id at the end of the address (".../One-987929.html")."""
+    path = urlsplit(url or "").path.rstrip("/")
+    last = re.sub(r"\.(html?|php|aspx?)$", "", path.rsplit("/", 1)[-1])
+    tokens = [t for t in re.split(r"[-_.,]", last) if t.isdigit() and len(t) >= 5]
+    return tokens[-1] if tokens else None
+
+
+def _prefer_code_in_url(result: Extraction, url: str | None) -> None:
+    """A structured sku with a variant suffix ("MKI6IKW1N4-1") whose base is the id in the
+    address: the base is the product's code."""
+    sku, path = result.sku, urlsplit(url or "").path
+    if sku and "-" in sku and sku not in path:
+        base = sku.rsplit("-", 1)[0]
+        if len(base) >= 5 and base in path:
+            result.sku = base
+
+
 def extract_product(html: str, url: str | None = None) -> Extraction:
     """All that a product page says about its own product; unsure fields stay None."""
     doc = Selector(text=html)
@@ -177,6 +196,8 @@ def extract_product(html: str, url: str | None = None) -> Extraction:
     _from_state(result, doc, separator)
     _from_dom(result, doc, prices, codes[0][2] if codes else None)
 
+    result.offer("sku", _code_in_url(url), "URL: product id")
+    _prefer_code_in_url(result, url)
     listed = result.list_price
     if listed is not None and (result.price is None or listed <= result.price):
         result.list_price = None
