@@ -104,6 +104,20 @@ def _position(doc: Selector) -> dict[object, int]:
     return {element: index for index, element in enumerate(doc.root.iter())}
 
 
+PRICE_WORD = re.compile(r"price|preis|prix|precio|prezzo|cena|цена|价格|價格|售价|售價|特价|特價|"
+                        r"优惠价|到手价|券后价", re.I)
+
+
+def _labelled_price(node: Selector) -> bool:
+    """A bare number whose short parent says "price" and names a currency ("特價 294 元")."""
+    own = " ".join(node.xpath("text()").getall()).strip()
+    if not re.fullmatch(r"[\d.,\s]+", own or "x"):
+        return False
+    parent = node.xpath("..")
+    context = _text(parent[0]) if parent else ""
+    return len(context) <= 40 and bool(PRICE_WORD.search(context) and CURRENCY_MARK.search(context))
+
+
 def price_candidates(doc: Selector, separator: str | None) -> list[PriceCandidate]:
     """Elements whose class/id/itemprop says price, with their parsed amounts, scored."""
     order = _position(doc)
@@ -114,7 +128,7 @@ def price_candidates(doc: Selector, separator: str | None) -> list[PriceCandidat
         "//body//*[not(self::script or self::style or self::option or self::input)]")
     for node in nodes:
         hints = _attrs(node)
-        if not PRICE_HINT.search(hints) or NOT_PRICE_HINT.search(hints):
+        if NOT_PRICE_HINT.search(hints) or not (PRICE_HINT.search(hints) or _labelled_price(node)):
             continue
         text = _text(node)
         if not text or len(text) > 40 or not re.search(r"\d", text) or NOT_PRICE_TEXT.search(text):
@@ -123,7 +137,7 @@ def price_candidates(doc: Selector, separator: str | None) -> list[PriceCandidat
         if amount is None or amount <= 0:
             continue
         if not (CURRENCY_MARK.search(text) or "itemprop" in node.attrib
-                or PRICE_SHAPED.search(text)):
+                or PRICE_SHAPED.search(text) or _labelled_price(node)):
             continue  # a bare count near "price" (a quantity, a page number) is not a price
         at = order.get(node.root, 0)
         ancestry = _ancestry(node)
