@@ -135,3 +135,16 @@ def test_product_ids_from_the_address() -> None:
                     '"priceCurrency": "CLP"}}</script></body></html>')
     result = extract_product(with_variant, "https://shop.example/joypad-MKI6IKW1N4.html")
     assert (result.sku, result.price, result.currency) == ("MKI6IKW1N4", Decimal(24990), "CLP")
+
+
+def test_embedded_application_state() -> None:
+    state = {"props": {"pageProps": {"product": {"name": "Air purifier P9", "sku": "P9-2024",
+                                                 "price": 1299, "currency": "CNY"}}}}
+    page = ("<html><body><div id='root'></div><script id='__NEXT_DATA__' "
+            f"type='application/json'>{json.dumps(state)}</script></body></html>")
+    result = extract_product(page, "https://shop.example/p/p9")
+    assert (result.price, result.currency, result.sku) == (Decimal(1299), "CNY", "P9-2024")
+    assert result.methods["price"] == "embedded state JSON"
+    redux = ("<html><body><script>window.__INITIAL_STATE__ = {\"item\": {\"title\": \"Lock S1\", "
+             "\"price\": \"899.00\"}};\n</script></body></html>")
+    assert extract_product(redux).price == Decimal("899.00")
