@@ -41,16 +41,19 @@ def test_benchmark_pages(case: str) -> None:
     assert set(result.methods) >= {"title", "sku"}
 
 
-@pytest.mark.parametrize(("file", "title", "price", "currency"), [
-    ("ebay.html", "Outdoor Wicker Patio Furniture Sofa", "349.99", "USD"),
-    ("etsy.html", "Agents of Shield decal sticker", "2.99", "USD"),
-    ("bestbuy.html", "Apple - iPhone 6s 64GB - Space Gray", "24.96", "USD"),
-    ("michaelkors.html", "Mirabel Suede Sandal", "80.0", "USD"),
-    ("tmall.html", "Apple/苹果 iPhone 11", "5499.00", "CNY"),
-    ("taobao.html", "乳白亚克力外壳", "149.00", "CNY"),
-    ("aliexpress.html", "Apple iPhone SE", "97.39", "EUR"),
-    ("rakuten.html", "楽天市場", None, None),  # a home page: no price
-])
+@pytest.mark.parametrize(
+    ("file", "title", "price", "currency"),
+    [
+        ("ebay.html", "Outdoor Wicker Patio Furniture Sofa", "349.99", "USD"),
+        ("etsy.html", "Agents of Shield decal sticker", "2.99", "USD"),
+        ("bestbuy.html", "Apple - iPhone 6s 64GB - Space Gray", "24.96", "USD"),
+        ("michaelkors.html", "Mirabel Suede Sandal", "80.0", "USD"),
+        ("tmall.html", "Apple/苹果 iPhone 11", "5499.00", "CNY"),
+        ("taobao.html", "乳白亚克力外壳", "149.00", "CNY"),
+        ("aliexpress.html", "Apple iPhone SE", "97.39", "EUR"),
+        ("rakuten.html", "楽天市場", None, None),  # a home page: no price
+    ],
+)
 def test_opengraph_pages(file: str, title: str, price: str | None, currency: str | None) -> None:
     path = realpages("product_pages_opengraph") / file
     html = page_text(HtmlResponse("http://localhost/", body=path.read_bytes()))
@@ -62,8 +65,10 @@ def test_opengraph_pages(file: str, title: str, price: str | None, currency: str
 
 def test_gbk_bytes_behind_a_utf8_declaration_read_like_the_utf8_page() -> None:
     folder = realpages("product_pages_opengraph")
-    texts = [page_text(HtmlResponse("http://localhost/", body=(folder / f).read_bytes()))
-             for f in ("tmall.html", "tmall_gbk_bytes_meta_says_utf8.html")]
+    texts = [
+        page_text(HtmlResponse("http://localhost/", body=(folder / f).read_bytes()))
+        for f in ("tmall.html", "tmall_gbk_bytes_meta_says_utf8.html")
+    ]
     utf8, gbk = (extract_product(t) for t in texts)
     assert gbk.title == utf8.title and "iPhone 11" in (gbk.title or "")
     assert gbk.price == utf8.price == Decimal("5499.00")
@@ -71,38 +76,49 @@ def test_gbk_bytes_behind_a_utf8_declaration_read_like_the_utf8_page() -> None:
     assert (utf8.currency, gbk.currency) == ("CNY", None)
 
 
-@pytest.mark.parametrize(("text", "lang", "url", "amount"), [
-    ("34.000 €", "de", None, Decimal("34000")),
-    ("1.299,00 €", "de", None, Decimal("1299.00")),
-    ("36.53€", "sl", "https://shop.si/p", Decimal("36.53")),
-    ("$1,299", "en", None, Decimal("1299")),
-    ("1,299", None, "https://shop.fr/p", Decimal("1.299")),
-    ("R$ 1.299,00", "pt-BR", None, Decimal("1299.00")),
-    ("￥1,299", "zh-CN", None, Decimal("1299")),
-])
-def test_prices_follow_the_page_locale(text: str, lang: str | None, url: str | None,
-                                       amount: Decimal) -> None:
+@pytest.mark.parametrize(
+    ("text", "lang", "url", "amount"),
+    [
+        ("34.000 €", "de", None, Decimal("34000")),
+        ("1.299,00 €", "de", None, Decimal("1299.00")),
+        ("36.53€", "sl", "https://shop.si/p", Decimal("36.53")),
+        ("$1,299", "en", None, Decimal("1299")),
+        ("1,299", None, "https://shop.fr/p", Decimal("1.299")),
+        ("R$ 1.299,00", "pt-BR", None, Decimal("1299.00")),
+        ("￥1,299", "zh-CN", None, Decimal("1299")),
+    ],
+)
+def test_prices_follow_the_page_locale(
+    text: str, lang: str | None, url: str | None, amount: Decimal
+) -> None:
     assert parse_amount(text, decimal_separator(lang, url))[0] == amount
 
 
 def test_counts_and_fees_are_not_prices() -> None:
-    html = ("<html lang='en'><head><title>Robot vacuum X10 - Shop</title></head><body>"
-            "<h1>Robot vacuum X10</h1><div class='rating'>4.5 out of 5 (1,234 reviews)</div>"
-            "<div class='shipping-price'>Shipping: $5.99</div><div class='sku'>SKU: X10-2024</div>"
-            "<button>Add to cart</button></body></html>")
+    html = (
+        "<html lang='en'><head><title>Robot vacuum X10 - Shop</title></head><body>"
+        "<h1>Robot vacuum X10</h1><div class='rating'>4.5 out of 5 (1,234 reviews)</div>"
+        "<div class='shipping-price'>Shipping: $5.99</div><div class='sku'>SKU: X10-2024</div>"
+        "<button>Add to cart</button></body></html>"
+    )
     result = extract_product(html, "https://shop.example/x10")
     assert result.price is None and result.sku == "X10-2024"
     assert result.availability == "InStock"
 
 
 def test_sale_price_over_list_price_and_chinese_stock_text() -> None:
-    html = ("<html lang='zh-CN'><body><h1>扫地机器人 X10</h1>"
-            "<div class='price-box'><span class='price'>¥2,999.00</span>"
-            "<del class='price-old'>¥3,999.00</del></div><div class='stock'>缺货</div>"
-            "<div class='related'><span class='price'>¥99.00</span></div></body></html>")
+    html = (
+        "<html lang='zh-CN'><body><h1>扫地机器人 X10</h1>"
+        "<div class='price-box'><span class='price'>¥2,999.00</span>"
+        "<del class='price-old'>¥3,999.00</del></div><div class='stock'>缺货</div>"
+        "<div class='related'><span class='price'>¥99.00</span></div></body></html>"
+    )
     result = extract_product(html)
     assert (result.price, result.list_price, result.currency) == (
-        Decimal("2999.00"), Decimal("3999.00"), "CNY")
+        Decimal("2999.00"),
+        Decimal("3999.00"),
+        "CNY",
+    )
     assert result.availability == "OutOfStock"
 
 
@@ -111,8 +127,15 @@ def test_extract_command_prints_json(capsys: pytest.CaptureFixture[str]) -> None
     expected = json.loads((case / "expected.json").read_text("utf-8"))
     assert main(["extract", str(case / "page.html.gz"), "--url", expected["url"], "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"title", "price", "currency", "list_price", "sku", "availability",
-                         "methods"}
+    assert set(data) == {
+        "title",
+        "price",
+        "currency",
+        "list_price",
+        "sku",
+        "availability",
+        "methods",
+    }
     assert data["price"] in expected["price"] and data["sku"] in expected["sku"]
     assert data["methods"]["price"]
 
@@ -130,21 +153,72 @@ def test_product_ids_from_the_address() -> None:
     page = "<html><body><h1>Baby carrier One</h1><span class='price'>€ 149,00</span></body></html>"
     result = extract_product(page, "https://shop.example/carriers/BabyBjorn_One-987929.html")
     assert (result.sku, result.methods["sku"]) == ("987929", "URL: product id")
-    with_variant = ('<html><body><script type="application/ld+json">{"@type": "Product", '
-                    '"name": "Joypad", "sku": "MKI6IKW1N4-1", "offers": {"price": "24990", '
-                    '"priceCurrency": "CLP"}}</script></body></html>')
+    with_variant = (
+        '<html><body><script type="application/ld+json">{"@type": "Product", '
+        '"name": "Joypad", "sku": "MKI6IKW1N4-1", "offers": {"price": "24990", '
+        '"priceCurrency": "CLP"}}</script></body></html>'
+    )
     result = extract_product(with_variant, "https://shop.example/joypad-MKI6IKW1N4.html")
     assert (result.sku, result.price, result.currency) == ("MKI6IKW1N4", Decimal(24990), "CLP")
 
 
 def test_embedded_application_state() -> None:
-    state = {"props": {"pageProps": {"product": {"name": "Air purifier P9", "sku": "P9-2024",
-                                                 "price": 1299, "currency": "CNY"}}}}
-    page = ("<html><body><div id='root'></div><script id='__NEXT_DATA__' "
-            f"type='application/json'>{json.dumps(state)}</script></body></html>")
+    state = {
+        "props": {
+            "pageProps": {
+                "product": {
+                    "name": "Air purifier P9",
+                    "sku": "P9-2024",
+                    "price": 1299,
+                    "currency": "CNY",
+                }
+            }
+        }
+    }
+    page = (
+        "<html><body><div id='root'></div><script id='__NEXT_DATA__' "
+        f"type='application/json'>{json.dumps(state)}</script></body></html>"
+    )
     result = extract_product(page, "https://shop.example/p/p9")
     assert (result.price, result.currency, result.sku) == (Decimal(1299), "CNY", "P9-2024")
     assert result.methods["price"] == "embedded state JSON"
-    redux = ("<html><body><script>window.__INITIAL_STATE__ = {\"item\": {\"title\": \"Lock S1\", "
-             "\"price\": \"899.00\"}};\n</script></body></html>")
+    redux = (
+        '<html><body><script>window.__INITIAL_STATE__ = {"item": {"title": "Lock S1", '
+        '"price": "899.00"}};\n</script></body></html>'
+    )
     assert extract_product(redux).price == Decimal("899.00")
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("In stock (22 available)", None),
+        ("Available now", None),
+        ("Currently unavailable.", "OutOfStock"),
+        ("Derzeit nicht verfügbar.", "OutOfStock"),
+        ("缺货", "OutOfStock"),
+        ("Produkt niedostępny", "OutOfStock"),
+    ],
+)
+def test_stock_labels(text: str, state: str | None) -> None:
+    from parsel import Selector
+
+    from crawlers.extract.dom import availability_from_page
+
+    assert (
+        availability_from_page(Selector(text=f"<html><body><h1>X</h1><p>{text}</p></body></html>"))
+        == state
+    )
+
+
+def test_a_books_product_page_in_stock() -> None:
+    path = (
+        realpages("books.toscrape.com") / "catalogue" / "a-light-in-the-attic_1000" / "index.html"
+    )
+    result = extract_product(path.read_text("utf-8"), "http://books.toscrape.com/catalogue/x/")
+    assert (result.title, result.price, result.currency) == (
+        "A Light in the Attic",
+        Decimal("51.77"),
+        "GBP",
+    )
+    assert result.availability != "OutOfStock"

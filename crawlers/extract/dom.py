@@ -35,13 +35,13 @@ BUY_TEXT = re.compile(r"add to (cart|bag|basket|trolley)|buy now|in den (warenko
                       r"carrello|в корзину|do koszyka|加入购物车|立即购买|カートに入れる|"
                       r"toevoegen aan winkelwagen|lägg i varukorgen|adicionar ao carrinho",
                       re.I)
-OUT_TEXT = re.compile(r"out of stock|sold out|currently unavailable|not available|no longer "
-                      r"available|actuellement indisponible|indisponible|no disponible|"
-                      r"temporarily unavailable|temporaneamente non disponibile|"
-                      r"available|nicht (mehr )?verfügbar|ausverkauft|agotado|épuisé|"
-                      r"rupture de stock|esaurito|non disponibile|нет в наличии|brak w "
-                      r"magazynie|niedostępny|无货|缺货|售罄|已售完|在庫切れ|uitverkocht|"
-                      r"slutsåld|esgotado|indisponível", re.I)
+OUT_TEXT = re.compile(r"out of stock|sold out|currently unavailable|not available|"
+                      r"no longer available|temporarily unavailable|actuellement indisponible|"
+                      r"indisponible|no disponible|temporaneamente non disponibile|"
+                      r"nicht (mehr )?verfügbar|ausverkauft|agotado|épuisé|rupture de stock|"
+                      r"esaurito|non disponibile|нет в наличии|brak w magazynie|niedostępny|"
+                      r"无货|缺货|售罄|已售完|在庫切れ|uitverkocht|slutsåld|esgotado|indisponível",
+                      re.I)
 LABELS = (r"SKU|ASIN|(?:\w+\s)?Item\s*(?:#|No\.?|number)|Art(?:ikel)?\.?\s*-?\s*Nr\.?|"
           r"Artikelnummer|Numero oggetto|Numéro de l'objet|Número de artículo|Артикул|"
           r"Код(?:\s+товара)?|Product\s*(?:code|ID|#)|Post\s*id|"
