@@ -30,8 +30,5 @@ class Identity:
                 return role
         return "other"
 
-    def is_own(self, item: ProductItem) -> bool:
-        return self.role(item) == "own"
-
     def group(self, item: ProductItem) -> str | None:
         return self.groups.get((item.site, item.external_id))

@@ -28,6 +28,7 @@ class DatabasePipeline:
         self.crawler = crawler
         self.config: Config = crawler.settings["SHOPWATCH_CONFIG"]
         self.identity = Identity(self.config)
+        self.keyword_groups = {k.term: k.group for k in self.config.keywords}
         self.day: dt.date = crawler.settings["SHOPWATCH_DAY"]
         self.batch_size = crawler.settings.getint("SHOPWATCH_BATCH_SIZE", 500)
         self.buffer: list[ProductItem | RankItem | SuggestionItem] = []
@@ -79,10 +80,10 @@ class DatabasePipeline:
                 if seen is None:
                     seen = SiteHealth()
                     seen.error("no pages were requested")
-                repo.finish_run(session, run_id, seen.status, items=seen.items, pages=seen.pages,
+                status = seen.status
+                repo.finish_run(session, run_id, status, items=seen.items, pages=seen.pages,
                                 errors=seen.errors + seen.blocked, error_summary=seen.summary,
                                 page_counts=seen.by_type, unknown_prices=seen.unknown_prices)
-                status = seen.status
                 if status == "ok":
                     repo.prune_stale(session, run_id, attempt)
                 logger.info("crawl run %s/%s %s: %s", site, self.spider.name, self.day, status)
@@ -109,11 +110,10 @@ class DatabasePipeline:
     def _write_site(self, session: Any, site: str,
                     items: list[ProductItem | RankItem | SuggestionItem]) -> None:
         site_id, run_id, attempt = self.runs[site]
-        groups = {k.term: k.group for k in self.config.keywords}
         for item in items:
             if isinstance(item, SuggestionItem):
-                repo.add_suggested_keywords(session, site_id, groups.get(item.seed, "default"),
-                                            item.terms)
+                repo.add_suggested_keywords(
+                    session, site_id, self.keyword_groups.get(item.seed, "default"), item.terms)
         products = [i.product if isinstance(i, RankItem) else i for i in items
                     if not isinstance(i, SuggestionItem)]
         ids = repo.upsert_products(session, site_id, [self._product_row(p) for p in products])

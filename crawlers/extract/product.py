@@ -66,13 +66,12 @@ def _code(value: Any) -> str | None:
     return text
 
 
-def _from_schema(result: Extraction, html: str, url: str | None, doc: Selector,
+def _from_schema(result: Extraction, found: list[tuple[str, dict[str, Any]]], doc: Selector,
                  separator: str | None, visible: Decimal | None) -> None:
-    found = schema.products(html, url)
     heading = dom.main_title(doc)
     h1 = " ".join((heading.xpath("normalize-space(.)").get() or "").split()) if heading else ""
     # the page's own product: the one named like the main heading, else the first
-    found.sort(key=lambda item: 0 if h1 and schema.name_of(item[1].get("name")) == h1 else 1)
+    found = sorted(found, key=lambda e: 0 if h1 and schema.name_of(e[1].get("name")) == h1 else 1)
     for syntax, product in found[:1]:
         method = f"schema.org {syntax}"
         result.offer("title", schema.name_of(product.get("name")), method)
@@ -137,7 +136,7 @@ def _from_state(result: Extraction, doc: Selector, separator: str | None) -> Non
 
 def _state_products(data: Any) -> list[dict[str, Any]]:
     """Dicts that look like a product: a name or title, and a price."""
-    return [d for d in schema._walk(data)
+    return [d for d in schema.walk(data)
             if ("name" in d or "title" in d) and ("price" in d or "salePrice" in d)
             and not isinstance(d.get("price"), dict | list)][:1]
 
@@ -180,8 +179,12 @@ def _prefer_code_in_url(result: Extraction, url: str | None) -> None:
             result.sku = base
 
 
-def extract_product(html: str, url: str | None = None) -> Extraction:
-    """All that a product page says about its own product; unsure fields stay None."""
+def extract_product(html: str, url: str | None = None,
+                    products: list[tuple[str, dict[str, Any]]] | None = None) -> Extraction:
+    """All that a product page says about its own product; unsure fields stay None.
+
+    ``products`` is ``schema.products(html, url)`` where the caller has it already.
+    """
     doc = Selector(text=html)
     separator = decimal_separator(doc.xpath("/html/@lang").get(), url)
     result = Extraction()
@@ -191,7 +194,8 @@ def extract_product(html: str, url: str | None = None) -> Extraction:
     shop_codes = [code for rank, _at, code in codes if rank < 2]
     result.offer("sku", shop_codes[0] if shop_codes else None, "DOM: labelled product code")
     prices = dom.best_prices(dom.price_candidates(doc, separator))
-    _from_schema(result, html, url, doc, separator, prices[0].amount if prices[0] else None)
+    found = schema.products(html, url) if products is None else products
+    _from_schema(result, found, doc, separator, prices[0].amount if prices[0] else None)
     _from_meta(result, doc, separator)
     _from_state(result, doc, separator)
     _from_dom(result, doc, prices, codes[0][2] if codes else None)

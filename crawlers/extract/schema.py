@@ -40,15 +40,15 @@ def _types(entry: dict[str, Any]) -> set[str]:
     return {str(k).rsplit("/", 1)[-1].lower() for k in kinds if k}
 
 
-def _walk(data: Any) -> Iterator[dict[str, Any]]:
+def walk(data: Any) -> Iterator[dict[str, Any]]:
     """Every dict in nested JSON-LD / microdata, depth first (mainEntity, @graph, ...)."""
     if isinstance(data, dict):
         yield data
         for value in data.values():
-            yield from _walk(value)
+            yield from walk(value)
     elif isinstance(data, list):
         for value in data:
-            yield from _walk(value)
+            yield from walk(value)
 
 
 def products(html: str, url: str | None) -> list[tuple[str, dict[str, Any]]]:
@@ -60,7 +60,7 @@ def products(html: str, url: str | None) -> list[tuple[str, dict[str, Any]]]:
         data = {}
     found: list[tuple[str, dict[str, Any]]] = []
     for syntax in ("json-ld", "microdata", "rdfa"):
-        for entry in _walk(data.get(syntax, [])):
+        for entry in walk(data.get(syntax, [])):
             if _types(entry) & PRODUCT_TYPES and not _is_offer_item(entry):
                 found.append((syntax, entry))
     if not data.get("json-ld"):
@@ -81,7 +81,7 @@ def _lenient_json_ld(html: str) -> Iterable[dict[str, Any]]:
             data = json.loads(text, strict=False)
         except json.JSONDecodeError:
             continue
-        for entry in _walk(data):
+        for entry in walk(data):
             if _types(entry) & PRODUCT_TYPES:
                 yield entry
 

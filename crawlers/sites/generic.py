@@ -216,9 +216,10 @@ def _apply_schema(item: ProductItem, data: dict[str, Any], site: SiteConfig) -> 
     item.shop = schema.name_of(offer.get("seller")) or item.shop
 
 
-def _fill_from_extractor(item: ProductItem, response: TextResponse, site: SiteConfig) -> None:
+def _fill_from_extractor(item: ProductItem, response: TextResponse, site: SiteConfig,
+                         products: list[tuple[str, dict[str, Any]]]) -> None:
     """Where selectors and schema.org found nothing: the generic product-page extractor."""
-    found = extract_product(response.text, response.url)
+    found = extract_product(response.text, response.url, products)
     item.title = item.title or found.title
     if (item.price is None or item.price.amount is None) and found.price is not None:
         item.price = Money(found.price, found.currency or site.currency,
@@ -241,7 +242,7 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
     if found:
         _apply_schema(item, found[0][1], site)
     if not item.title or not item.price or item.price.amount is None:
-        _fill_from_extractor(item, response, site)
+        _fill_from_extractor(item, response, site, found)
     if not item.title and not item.price:
         raise LayoutChanged(f"no product data (structured or by selectors) on {response.url}")
     item.from_product_page = True
