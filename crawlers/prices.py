@@ -14,8 +14,10 @@ SYMBOLS = {"¥": "CNY", "￥": "CNY", "元": "CNY", "RMB": "CNY", "$": "USD", "U
 
 
 # One symbol, several currencies: the site's own currency decides where it is one of them.
-SHARED = {"$": {"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "TWD", "MXN"},
-          "¥": {"CNY", "JPY"}, "￥": {"CNY", "JPY"}}
+SHARED = {"$": {"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "TWD", "MXN", "CLP", "ARS", "COP"},
+          "¥": {"CNY", "JPY"}, "￥": {"CNY", "JPY"}, "元": {"CNY", "TWD"},
+          "Rs": {"INR", "PKR", "LKR", "NPR"}, "Rs.": {"INR", "PKR", "LKR", "NPR"},
+          "kr": {"SEK", "NOK", "DKK", "ISK"}, "kr.": {"SEK", "NOK", "DKK", "ISK"}}
 
 
 def _shared_symbol(symbol: str, default: str | None) -> str | None:
@@ -26,7 +28,8 @@ MORE_SYMBOLS = {"₽": "RUB", "руб": "RUB", "zł": "PLN", "Kč": "CZK", "₺"
                 "₫": "VND", "฿": "THB", "₱": "PHP", "₴": "UAH", "Ft": "HUF", "lei": "RON",
                 "A$": "AUD", "C$": "CAD", "CA$": "CAD", "AU$": "AUD", "HK$": "HKD", "S$": "SGD",
                 "NZ$": "NZD", "NT$": "TWD", "RM": "MYR", "Rp": "IDR", "Rs": "INR", "Rs.": "INR",
-                "₪": "ILS"}
+                "₪": "ILS", "Kn": "HRK", "kn": "HRK", "тг": "KZT", "тг.": "KZT", "₸": "KZT",
+                "лв": "BGN", "лв.": "BGN", "грн": "UAH", "₾": "GEL", "kr": "SEK", "kr.": "SEK"}
 
 
 _DOLLAR_PREFIX = re.compile(r"\b(US|CA|C|AU|A|HK|S|NZ|NT)\s?\$")

@@ -86,6 +86,10 @@ def test_gbk_bytes_behind_a_utf8_declaration_read_like_the_utf8_page() -> None:
         ("1,299", None, "https://shop.fr/p", Decimal("1.299")),
         ("R$ 1.299,00", "pt-BR", None, Decimal("1299.00")),
         ("￥1,299", "zh-CN", None, Decimal("1299")),
+        # cents printed apart (<sup>): two digits after a space are cents, three are thousands
+        ("$229 99", "en", None, Decimal("229.99")),
+        ("173 34 Lei", "ro", None, Decimal("173.34")),
+        ("1 299 €", "fr", None, Decimal("1299")),
     ],
 )
 def test_prices_follow_the_page_locale(
@@ -120,6 +124,60 @@ def test_sale_price_over_list_price_and_chinese_stock_text() -> None:
         "CNY",
     )
     assert result.availability == "OutOfStock"
+
+
+def _page(body: str, lang: str = "en") -> str:
+    return f"<html lang='{lang}'><head><title>Item</title></head><body>{body}</body></html>"
+
+
+def test_a_net_of_vat_price_after_the_gross_price_is_small_print() -> None:
+    gross_first = _page("<h1>Reading lenses</h1><ul><li class='price'>40.00€</li>"
+                        "<li class='price-tax'>Brez DDV: <span class='price-tax'>36.53€</span>"
+                        "</li></ul>", "sl")
+    assert extract_product(gross_first).price == Decimal("40.00")
+    # a B2B shop that leads with the net price: that is its headline price
+    net_first = _page("<h1>iMac Pro</h1><div class='notax'><span>bez DPH</span>"
+                      "<span class='price'>4386,00 €</span></div><div class='tax'><span>s DPH"
+                      "</span><span class='price'>5263,20 €</span></div>", "sk")
+    assert extract_product(net_first).price == Decimal("4386.00")
+
+
+def test_a_sentence_of_several_amounts_is_not_a_price() -> None:
+    html = _page("<h1>Jerky, any 10 packs</h1><div class='price'>Buy 1 set: 990 元 "
+                 "was 1,390 save $400</div>", "zh-TW")
+    assert extract_product(html).price is None
+
+
+def test_other_products_prices_in_lists_and_carousels_lose() -> None:
+    cards = "".join(f"<div class='card'><div class='body'><span class='price'>{n},00 Kn</span>"
+                    "</div></div>" for n in (169, 1200, 540, 279))
+    html = _page("<nav><h1 class='category-nav-title'>Health services</h1></nav>"
+                 "<h1 class='main-title'>Orthopaedic insoles</h1>"
+                 "<div class='product-slider'><span class='slider-price-new'>270,00 Kn</span>"
+                 "<span class='slider-price-old'>540,00 Kn</span></div>" + cards, "hr")
+    result = extract_product(html, "https://clinic.example.hr/insoles-380")
+    assert (result.title, result.price, result.currency) == (
+        "Orthopaedic insoles", Decimal("270.00"), "HRK")
+    assert result.list_price == Decimal("540.00")
+
+
+def test_a_shared_dollar_sign_means_the_shop_countrys_currency() -> None:
+    html = _page("<h1>Retro console</h1><span class='price'>$24.990</span>", "es")
+    assert extract_product(html, "https://shop.example.cl/p/1").currency == "CLP"
+    assert extract_product(html, "https://shop.example.com/p/1").currency == "USD"
+
+
+def test_structured_price_that_the_page_never_shows_yields_to_the_visible_one() -> None:
+    ld = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": '
+          '"Product", "name": "Pair of pillows", "offers": {"@type": "Offer", "price": 150, '
+          '"priceCurrency": "USD"}}</script>')
+    shown = _page(ld + "<h1>Pair of pillows</h1><span class='price'>$200</span>")
+    result = extract_product(shown)
+    assert (result.price, result.methods["price"]) == (
+        Decimal("200"), "DOM: price beside the title (structured data's price is not shown)")
+    agreeing = _page(ld + "<h1>Pair of pillows</h1><span class='price'>$150</span>"
+                     "<span class='cashback-price'>$2.00</span>")
+    assert extract_product(agreeing).methods["price"] == "schema.org json-ld"
 
 
 def test_extract_command_prints_json(capsys: pytest.CaptureFixture[str]) -> None:

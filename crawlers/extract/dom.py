@@ -5,7 +5,7 @@ buy button (not a related product's), struck-through list prices, SKU labels, st
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from parsel import Selector, SelectorList
@@ -15,20 +15,21 @@ from crawlers.extract.locale import parse_amount
 PRICE_HINT = re.compile(r"price|preis|prix|precio|prezzo|cena|цена|价|kaina|hinta|pris",
                         re.I)
 LIST_HINT = re.compile(r"old|was|strike|list|regular|compare|original|rrp|uvp|msrp|before|"
-                       r"crossed|former|statt|alt|reference|ref-price|pvp|higher", re.I)
+                       r"crossed|former|statt|alt|reference|ref-price|pvp|higher|barred|"
+                       r"full-?price", re.I)
 NOT_PRICE_TEXT = re.compile(r"(?:excl|ex\.|ohne|without|brez|bez|sans|sin|senza|netto|net)\b.{0,12}"
                             r"(?:vat|mwst|ust|tax|ddv|dph|tva|iva|btw)|\b(?:ht|netto)\b|"
                             r"(?:vat|mwst|tax|ddv|tva|iva|btw)\s*(?:excl|excluded|exkl)", re.I)
 NOT_PRICE_HINT = re.compile(r"shipping|delivery|versand|installment|monthly|per-unit|unit-?price|"
                             r"grundpreis|rating|review|saving|you-?save|discount|coupon|"
-                            r"filter|range|slider|total|subtotal|cart|basket|minicart", re.I)
-ASIDE_HINT = re.compile(r"(?<![a-z])(?:related|recommend\w*|similar|carousel|upsell|"
+                            r"filter|range|price-?slider|total|subtotal|cart|basket|minicart", re.I)
+ASIDE_HINT = re.compile(r"(?<![a-z])(?<!no-)(?:related|recommend\w*|similar|carousel|upsell|"
                         r"cross-?sell|recently|also-?(?:bought|viewed|like)\w*|footer|nav|navbar|"
                         r"navigation|menu|megamenu|bundle|accessor\w*|sponsor\w*|suggest\w*|"
                         r"slider|swiper|breadcrumbs?)(?![a-z])", re.I)
 CURRENCY_MARK = re.compile(r"[$€£¥￥₹₽₩₫฿₺₱₴₦₪]|\b(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|PLN|CZK|RUB|"
-                           r"JPY|CNY|RMB|INR|BRL|CAD|AUD|HUF|RON|TRY|руб|zł|kr|Kč|Ft|lei|元)\b",
-                           re.I)
+                           r"JPY|CNY|RMB|INR|BRL|CAD|AUD|HUF|RON|TRY|HRK|KZT|UAH|BGN|руб|zł|kr|Kč|"
+                           r"Ft|lei|kn|тг|грн|лв|₸|元)(?!\w)", re.I)
 PRICE_SHAPED = re.compile(r"\d[.,]\d{2}(?!\d)")  # "5499.00", "19,90": cents, not a count
 BUY_TEXT = re.compile(r"add to (cart|bag|basket|trolley)|buy now|in den (warenkorb|einkaufswagen)|"
                       r"ajouter au panier|añadir a la cesta|agregar al carrito|aggiungi al "
@@ -59,6 +60,7 @@ class PriceCandidate:
     order: int  # document order of the element
     struck: bool
     score: float
+    net: bool = False  # labelled as without VAT
 
 
 def _attrs(node: Selector) -> str:
@@ -78,15 +80,19 @@ def _text(node: Selector) -> str:
 
 
 def main_title(doc: Selector) -> Selector | None:
-    """The page's main heading; a logo in an h1 (a link home, a "logo" class) is not one."""
+    """The page's main heading; a logo in an h1 (a link home, a "logo" class) is not one, and
+    a heading of the navigation or a sidebar only where no other h1 is left."""
+    kept: list[Selector] = []
     for heading in doc.xpath("//h1[normalize-space()]"):
         hints = " ".join(heading.xpath("./@id | ./@class | .//*/@class | .//*/@id").getall())
         if "logo" in hints.lower() or heading.xpath(".//a[@href='/' or @href='//' or "
                                                     "substring(@href, string-length(@href)) = '/'"
                                                     " and string-length(@href) < 30]"):
             continue
-        return heading
-    return None
+        if not ASIDE_HINT.search(f"{hints} {_ancestry(heading)}"):
+            return heading
+        kept.append(heading)
+    return kept[0] if kept else None
 
 
 def page_title(doc: Selector) -> str | None:
@@ -118,12 +124,52 @@ def _labelled_price(node: Selector) -> bool:
     return len(context) <= 40 and bool(PRICE_WORD.search(context) and CURRENCY_MARK.search(context))
 
 
+AMOUNT = re.compile(r"\d[\d.,\s]*\d|\d")
+
+
+def _several_amounts(text: str) -> bool:
+    """'Buy 5 for 699 each, was 5,400, save 1,905': a sentence of several amounts (its parts,
+    where they are elements, are candidates of their own); unsure as a whole."""
+    amounts = {a.strip() for a in AMOUNT.findall(text)}
+    return len(amounts) > 2 or (len(amounts) == 2 and len(CURRENCY_MARK.findall(text)) >= 2)
+
+
+def _net_of_tax(node: Selector) -> bool:
+    """A price under its own short label saying it is net of VAT ("Brez DDV: 36.53€")."""
+    parent = node.xpath("..")
+    context = _text(parent[0]) if parent else ""
+    return (len(context) <= 60 and not _several_amounts(context)
+            and bool(NOT_PRICE_TEXT.search(context)))
+
+
+SLIDER = re.compile(r"slider|swiper|carousel", re.I)
+
+
+def _aside(node: Selector) -> tuple[object | None, bool]:
+    """The outermost enclosing related-products list, carousel, navigation or footer (within
+    12 levels), and whether it is surely about other products. A slider or carousel may be the
+    product's own gallery: it counts as other products' only where it holds several prices."""
+    for ancestor in node.xpath("ancestor::*[position() <= 12]"):  # outermost first
+        hints = " ".join((ancestor.attrib.get("class", ""), ancestor.attrib.get("id", "")))
+        words = {m.group() for m in ASIDE_HINT.finditer(hints)}
+        if words:
+            element: object = ancestor.root
+            return element, not all(SLIDER.fullmatch(word) for word in words)
+    return None, False
+
+
+def _shape(node: Selector) -> str:
+    """Tag and class of the element and its two parents: the same for every card of a list."""
+    path = node.xpath("ancestor-or-self::*[position() <= 3]")
+    return "/".join(f"{p.root.tag}.{p.attrib.get('class', '')}" for p in path)
+
+
 def price_candidates(doc: Selector, separator: str | None) -> list[PriceCandidate]:
     """Elements whose class/id/itemprop says price, with their parsed amounts, scored."""
     order = _position(doc)
     title = main_title(doc)
     title_at = order.get(title.root, 0) if title is not None else 0
-    found: list[PriceCandidate] = []
+    found: list[tuple[PriceCandidate, tuple[object | None, bool], str]] = []
     nodes: SelectorList[Selector] = doc.xpath(
         "//body//*[not(self::script or self::style or self::option or self::input)]")
     for node in nodes:
@@ -131,24 +177,46 @@ def price_candidates(doc: Selector, separator: str | None) -> list[PriceCandidat
         if NOT_PRICE_HINT.search(hints) or not (PRICE_HINT.search(hints) or _labelled_price(node)):
             continue
         text = _text(node)
-        if not text or len(text) > 40 or not re.search(r"\d", text) or NOT_PRICE_TEXT.search(text):
+        if (not text or len(text) > 40 or not re.search(r"\d", text)
+                or NOT_PRICE_TEXT.search(text) or _several_amounts(text)):
             continue
         amount, currency = parse_amount(text, separator)
         if amount is None or amount <= 0:
             continue
+        mark = CURRENCY_MARK.search(text)
+        currency = currency or (mark.group() if mark else None)  # price-parser lacks "Kn", "тг"
         if not (CURRENCY_MARK.search(text) or "itemprop" in node.attrib
                 or PRICE_SHAPED.search(text) or _labelled_price(node)):
             continue  # a bare count near "price" (a quantity, a page number) is not a price
         at = order.get(node.root, 0)
-        ancestry = _ancestry(node)
         struck = bool(LIST_HINT.search(hints) or node.xpath(
             "ancestor-or-self::*[self::del or self::s or self::strike]"))
         score = 10.0 - min(abs(at - title_at), 3000) / 300
         score += 3 if CURRENCY_MARK.search(text) else 0
-        score -= 6 if ASIDE_HINT.search(ancestry) else 0
         score += 2 if "itemprop" in node.attrib else 0
-        found.append(PriceCandidate(amount, currency, text, at, struck, score))
-    return found
+        candidate = PriceCandidate(amount, currency, text, at, struck, score, _net_of_tax(node))
+        found.append((candidate, _aside(node), _shape(node)))
+    return _penalise_lists(found)
+
+
+def _penalise_lists(found: list[tuple[PriceCandidate, tuple[object | None, bool], str]]
+                    ) -> list[PriceCandidate]:
+    """Other products' prices: several different prices inside one carousel / related list /
+    footer, or in cards of one repeated shape. A slider that shows only one price (the
+    product's own image slider) is not a list of other products."""
+    by_aside: dict[object, set[Decimal]] = {}
+    by_shape: dict[str, set[Decimal]] = {}
+    for candidate, (aside, _sure), shape in found:
+        if not candidate.struck:
+            by_aside.setdefault(aside, set()).add(candidate.amount)
+            by_shape.setdefault(shape, set()).add(candidate.amount)
+    scored = []
+    for candidate, (aside, sure), shape in found:
+        several = len(by_aside.get(aside, ())) >= 2
+        penalty = 6 if aside is not None and (sure or several) else 0
+        penalty = max(penalty, 4 if len(by_shape.get(shape, ())) >= 3 else 0)
+        scored.append(replace(candidate, score=candidate.score - penalty))
+    return scored
 
 
 MIN_SCORE = 6.5  # below: far from the title or inside a list of other products: unsure
@@ -164,6 +232,10 @@ def best_prices(candidates: list[PriceCandidate]) -> tuple[PriceCandidate | None
     price = live[0]
     # nested elements repeat one price: prefer the lowest of the top group (sale over list)
     close = [c for c in live if c.score >= price.score - 0.5 and abs(c.order - price.order) < 40]
+    # A net-of-VAT price printed after the gross one is small print; printed first (B2B
+    # shops), it is the shop's headline price.
+    if min(close, key=lambda c: c.order).net is False:
+        close = [c for c in close if not c.net] or close
     price = min(close, key=lambda c: c.amount)
     struck = [c for c in candidates if c.struck and c.amount > price.amount
               and abs(c.order - price.order) < 80]

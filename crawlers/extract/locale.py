@@ -33,6 +33,20 @@ def decimal_separator(lang: str | None, url: str | None) -> str | None:
     return None
 
 
+# The currency a country's shops mean by a shared symbol ("$" in Chile is pesos, "元" in Taiwan
+# is the new Taiwan dollar); only used where the page writes the bare symbol.
+TLD_CURRENCY = {"cl": "CLP", "ar": "ARS", "mx": "MXN", "co": "COP", "au": "AUD", "ca": "CAD",
+                "nz": "NZD", "sg": "SGD", "hk": "HKD", "tw": "TWD", "jp": "JPY", "cn": "CNY",
+                "pk": "PKR", "lk": "LKR", "np": "NPR", "in": "INR", "se": "SEK", "no": "NOK",
+                "dk": "DKK", "is": "ISK", "us": "USD"}
+
+
+def local_currency(url: str | None) -> str | None:
+    """The currency of the shop's country domain, for symbols several currencies share."""
+    host = urlsplit(url or "").hostname or ""
+    return TLD_CURRENCY.get(host.rsplit(".", 1)[-1]) if "." in host else None
+
+
 _PLAIN_NUMBER = re.compile(r"^\s*\d+(\.\d+)?\s*$")
 
 
@@ -50,6 +64,10 @@ def _ambiguous(text: str) -> bool:
     return last >= 0 and len(number) - last - 1 == 3
 
 
+# "$229 99", "173 34 Lei": cents printed apart (a <sup>), joined to the units by a space.
+_CENTS_APART = re.compile(r"(\d{1,3}(?:[.,]\d{3})*|\d+) (\d{2})(?![\d.,])")
+
+
 def parse_amount(text: str, separator: str | None,
                  structured: bool = False) -> tuple[Decimal | None, str | None]:
     """(amount, currency as written) of a price text, with the locale's decimal separator.
@@ -58,5 +76,11 @@ def parse_amount(text: str, separator: str | None,
     """
     if structured and _PLAIN_NUMBER.match(text):
         return Decimal(text.strip()), None
+    if not structured and len(_NUMBER.findall(text)) == 1:
+        apart = _CENTS_APART.search(text)
+        if apart and not re.search(r"[.,]\d{2}$", apart.group(1)):
+            point = separator or ("," if "." in apart.group(1) else ".")
+            joined = f"{apart.group(1)}{point}{apart.group(2)}"
+            text = text[:apart.start()] + joined + text[apart.end():]
     price = Price.fromstring(text, decimal_separator=separator if _ambiguous(text) else None)
     return price.amount, price.currency

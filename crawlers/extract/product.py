@@ -12,13 +12,28 @@ from urllib.parse import urlsplit
 from parsel import Selector
 
 from crawlers.extract import dom, schema
-from crawlers.extract.locale import decimal_separator, parse_amount
-from crawlers.prices import to_iso
+from crawlers.extract.locale import decimal_separator, local_currency, parse_amount
+from crawlers.prices import SHARED, to_iso
 
+SURE_SCORE = 12.0  # a currency-marked price right beside the main title (see dom.price_candidates)
 FIELDS = ("title", "price", "currency", "list_price", "sku", "availability")
 STATE_SCRIPTS = re.compile(
     r"(?:window\.__INITIAL_STATE__|window\.__PRELOADED_STATE__|g_page_config)\s*=\s*(\{.*?\})\s*;"
     r"\s*(?:\n|</script>|window\.|$)", re.S)
+
+
+@dataclass(frozen=True)
+class PageLocale:
+    separator: str | None  # the decimal separator where the page's language or domain says
+    currency: str | None  # the shop country's currency, for symbols several currencies share
+
+    def iso(self, written: str) -> str | None:
+        """ISO code of a currency as written; a symbol several currencies share ("$", "元")
+        means the shop country's currency where that is one of them, else its usual one."""
+        symbol = "".join(written.split())
+        if self.currency and self.currency in SHARED.get(symbol, ()):
+            return self.currency
+        return to_iso(symbol)
 
 
 @dataclass
@@ -67,7 +82,7 @@ def _code(value: Any) -> str | None:
 
 
 def _from_schema(result: Extraction, found: list[tuple[str, dict[str, Any]]], doc: Selector,
-                 separator: str | None, visible: Decimal | None) -> None:
+                 page: PageLocale, visible: Decimal | None) -> None:
     heading = dom.main_title(doc)
     h1 = " ".join((heading.xpath("normalize-space(.)").get() or "").split()) if heading else ""
     # the page's own product: the one named like the main heading, else the first
@@ -80,7 +95,8 @@ def _from_schema(result: Extraction, found: list[tuple[str, dict[str, Any]]], do
         if "InStock" in states:  # one variant in stock: the product can be bought
             result.offer("availability", "InStock", method)
         all_offers = schema.offers(product)
-        amounts = [_amount(o.get("price", o.get("lowPrice")), separator)[0] for o in all_offers]
+        amounts = [_amount(o.get("price", o.get("lowPrice")), page.separator)[0]
+                   for o in all_offers]
         if visible is not None and visible in amounts and len(set(amounts)) > 1:
             # several prices (list and sale, or variants): the one the page shows as its price
             all_offers.insert(0, all_offers.pop(amounts.index(visible)))
@@ -88,24 +104,24 @@ def _from_schema(result: Extraction, found: list[tuple[str, dict[str, Any]]], do
             spec = schema.first(offer.get("priceSpecification")) or {}
             spec = spec if isinstance(spec, dict) else {}
             raw = offer.get("price", offer.get("lowPrice", spec.get("price")))
-            amount, written = _amount(raw, separator)
+            amount, written = _amount(raw, page.separator)
             currency = schema.first(offer.get("priceCurrency") or spec.get("priceCurrency"))
             result.offer("price", amount, method)
             if amount is not None:
-                result.offer("currency", to_iso(str(currency or written or "")), method)
+                result.offer("currency", page.iso(str(currency or written or "")), method)
             result.offer("availability", schema.availability(offer.get("availability")),
                          method)
             result.offer("sku", _code(offer.get("sku")), method)
 
 
-def _from_meta(result: Extraction, doc: Selector, separator: str | None) -> None:
+def _from_meta(result: Extraction, doc: Selector, page: PageLocale) -> None:
     amount, written = _amount(schema.meta(doc, "product:price:amount", "og:price:amount",
-                                          "price", "twitter:data1"), separator)
+                                          "price", "twitter:data1"), page.separator)
     result.offer("price", amount, "meta tags")
     if amount is not None:
         currency = schema.meta(doc, "product:price:currency", "og:price:currency",
                                "priceCurrency", "currency") or written
-        result.offer("currency", to_iso(currency or ""), "meta tags")
+        result.offer("currency", page.iso(currency or ""), "meta tags")
     result.offer("availability", schema.availability(
         schema.meta(doc, "product:availability", "og:availability", "availability")),
         "meta tags")
@@ -114,7 +130,7 @@ def _from_meta(result: Extraction, doc: Selector, separator: str | None) -> None
     result.offer("title", schema.meta(doc, "og:title", "twitter:title"), "meta tags")
 
 
-def _from_state(result: Extraction, doc: Selector, separator: str | None) -> None:
+def _from_state(result: Extraction, doc: Selector, page: PageLocale) -> None:
     """Embedded application state (Next.js, Redux-style, Taobao's g_page_config)."""
     texts = doc.xpath('//script[@id="__NEXT_DATA__"]/text()').getall()
     for script in doc.xpath("//script[not(@src)]/text()").getall():
@@ -125,10 +141,10 @@ def _from_state(result: Extraction, doc: Selector, separator: str | None) -> Non
         except json.JSONDecodeError:
             continue
         for entry in _state_products(data):
-            amount, written = _amount(entry.get("price") or entry.get("salePrice"), separator)
+            amount, written = _amount(entry.get("price") or entry.get("salePrice"), page.separator)
             result.offer("price", amount, "embedded state JSON")
             if amount is not None:
-                result.offer("currency", to_iso(str(entry.get("currency") or written or "")),
+                result.offer("currency", page.iso(str(entry.get("currency") or written or "")),
                              "embedded state JSON")
             result.offer("sku", schema.name_of(entry.get("sku")), "embedded state JSON")
             return
@@ -141,7 +157,7 @@ def _state_products(data: Any) -> list[dict[str, Any]]:
             and not isinstance(d.get("price"), dict | list)][:1]
 
 
-def _from_dom(result: Extraction, doc: Selector,
+def _from_dom(result: Extraction, doc: Selector, page: PageLocale,
               prices: tuple[dom.PriceCandidate | None, dom.PriceCandidate | None],
               labelled_code: str | None) -> None:
     heading = dom.main_title(doc)
@@ -152,7 +168,7 @@ def _from_dom(result: Extraction, doc: Selector,
     price, listed = prices
     if price is not None:
         result.offer("price", price.amount, "DOM: price beside the title")
-        result.offer("currency", to_iso(price.currency or ""), "DOM: price beside the title")
+        result.offer("currency", page.iso(price.currency or ""), "DOM: price beside the title")
     if listed is not None:
         result.offer("list_price", listed.amount, "DOM: struck-through price")
     result.offer("sku", labelled_code, "DOM: labelled product code")
@@ -186,19 +202,30 @@ def extract_product(html: str, url: str | None = None,
     ``products`` is ``schema.products(html, url)`` where the caller has it already.
     """
     doc = Selector(text=html)
-    separator = decimal_separator(doc.xpath("/html/@lang").get(), url)
+    page = PageLocale(decimal_separator(doc.xpath("/html/@lang").get(), url), local_currency(url))
     result = Extraction()
     # A code the page shows under an explicit label is what shoppers and staff quote; the
     # structured sku is often an internal variant id. Model numbers (rank 2) only come last.
     codes = dom.labelled_codes(doc)
     shop_codes = [code for rank, _at, code in codes if rank < 2]
     result.offer("sku", shop_codes[0] if shop_codes else None, "DOM: labelled product code")
-    prices = dom.best_prices(dom.price_candidates(doc, separator))
+    candidates = dom.price_candidates(doc, page.separator)
+    prices = dom.best_prices(candidates)
     found = schema.products(html, url) if products is None else products
-    _from_schema(result, found, doc, separator, prices[0].amount if prices[0] else None)
-    _from_meta(result, doc, separator)
-    _from_state(result, doc, separator)
-    _from_dom(result, doc, prices, codes[0][2] if codes else None)
+    shown = prices[0]
+    if shown is not None and shown.score >= SURE_SCORE and shown.currency and found:
+        # The buyer sees this price beside the title; structured data whose price the page
+        # shows nowhere as a price (a cached value, an auction's starting price) yields to it.
+        structured = {_amount(o.get("price", o.get("lowPrice")), page.separator)[0]
+                      for _syntax, product in found[:1] for o in schema.offers(product)} - {None}
+        if structured and not structured & {c.amount for c in candidates}:
+            result.offer("price", shown.amount, "DOM: price beside the title "
+                                                "(structured data's price is not shown)")
+            result.offer("currency", page.iso(shown.currency), "DOM: price beside the title")
+    _from_schema(result, found, doc, page, prices[0].amount if prices[0] else None)
+    _from_meta(result, doc, page)
+    _from_state(result, doc, page)
+    _from_dom(result, doc, page, prices, codes[0][2] if codes else None)
 
     result.offer("sku", _code_in_url(url), "URL: product id")
     _prefer_code_in_url(result, url)
