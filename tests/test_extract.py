@@ -180,6 +180,25 @@ def test_structured_price_that_the_page_never_shows_yields_to_the_visible_one() 
     assert extract_product(agreeing).methods["price"] == "schema.org json-ld"
 
 
+@pytest.mark.parametrize(
+    ("body", "sku"),
+    [
+        # markup that names the element the product's reference, next to the colour name
+        ("<p><span class='colour'>Black</span> - <span data-qa-qualifier='product-reference'>"
+         "1002/710</span></p>", "1002/710"),
+        ("<span data-test='product-name-catNumber' itemprop='sku' content='4667999'>466/7999"
+         "</span>", "466/7999"),
+        ("<ul><li><strong>Šifra:</strong> 0638</li></ul>", "0638"),
+        ("<span class='product-code-display'>Cod produs: DR2401 </span>", "DR2401"),
+    ],
+)
+def test_product_codes_by_label_and_by_markup(body: str, sku: str) -> None:
+    # the page's state classes on <body> ("hidden-menu") do not make it a navigation menu
+    html = (f"<html><body class='product-page hidden-menu'><h1>Boots</h1>{body}"
+            "<div class='related'><span class='sku'>SKU: 999999</span></div></body></html>")
+    assert extract_product(html).sku == sku
+
+
 def test_extract_command_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     case = FIXTURES / CASES[0]
     expected = json.loads((case / "expected.json").read_text("utf-8"))

@@ -47,6 +47,9 @@ LABELS = (r"SKU|ASIN|(?:\w+\s)?Item\s*(?:#|No\.?|number)|Art(?:ikel)?\.?\s*-?\s*
           r"Artikelnummer|Numero oggetto|Numéro de l'objet|Número de artículo|Артикул|"
           r"Код(?:\s+товара)?|Product\s*(?:code|ID|#)|Post\s*id|"
           r"Réf(?:érence)?\.?|Referencia|Código|Codice|货号|商品编号|商品編號|型番|קוד מוצר|מק\"ט|"
+          r"Šifra(?:\s+artikla)?|Sifra|Cod(?:ul)?\s+produs(?:ului)?|Kod\s+produktu|Kód\s+produktu|"
+          r"Cikkszám|Varenummer|Varenr\.?|Tuotenumero|Ürün\s+kodu|Mã\s+sản\s+phẩm|"
+          r"Cat(?:alog(?:ue)?)?\.?\s*(?:No\.?|number)|"
           r"Model\s*(?:#|No\.?|number)")
 SKU_LABEL = re.compile(rf"(?<!\w)({LABELS})\s*[:：#]?\s*([A-Z0-9][A-Z0-9._/-]{{2,30}})(?![\w])",
                        re.I)
@@ -69,9 +72,13 @@ def _attrs(node: Selector) -> str:
                                                          "data-testid", "data-qa", "name"))
 
 
+# Up to 12 containers; not <body>/<html>, whose classes describe the page's state ("hidden-menu").
+ANCESTORS = "ancestor::*[position() <= 12][not(self::body or self::html)]"
+
+
 def _ancestry(node: Selector) -> str:
     return " ".join(" ".join((a.attrib.get("class", ""), a.attrib.get("id", "")))
-                    for a in node.xpath("ancestor::*[position() <= 12]"))
+                    for a in node.xpath(ANCESTORS))
 
 
 def _text(node: Selector) -> str:
@@ -149,7 +156,7 @@ def _aside(node: Selector) -> tuple[object | None, bool]:
     """The outermost enclosing related-products list, carousel, navigation or footer (within
     12 levels), and whether it is surely about other products. A slider or carousel may be the
     product's own gallery: it counts as other products' only where it holds several prices."""
-    for ancestor in node.xpath("ancestor::*[position() <= 12]"):  # outermost first
+    for ancestor in node.xpath(ANCESTORS):  # outermost first
         hints = " ".join((ancestor.attrib.get("class", ""), ancestor.attrib.get("id", "")))
         words = {m.group() for m in ASIDE_HINT.finditer(hints)}
         if words:
@@ -259,13 +266,30 @@ def _label_rank(label: str) -> int:
     return 0
 
 
+CODE_HINT = re.compile(r"(?:product|item|article|art)[-_]?(?:reference|ref|code|number|num|no|nr)"
+                       r"(?![a-z])|(?<![a-z])(?:sku|reference)(?![a-z])|cat-?number|"
+                       r"catalog(?:ue)?-?(?:number|no)(?![a-z])", re.I)
+
+
+def _code_attrs(node: Selector) -> str:
+    """The element's class, id, itemprop and data-* values ("data-qa-qualifier=product-ref")."""
+    attributes = node.attrib
+    return " ".join(str(v) for k, v in attributes.items()
+                    if k in ("class", "id", "itemprop") or k.startswith("data-"))
+
+
 def labelled_codes(doc: Selector) -> list[tuple[int, int, str]]:
-    """Product codes written next to a label ("SKU: 123-45", "Art.-Nr. 4711"), as
-    (label rank, document order, code), best first."""
+    """Product codes written next to a label ("SKU: 123-45", "Art.-Nr. 4711") or in an element
+    whose markup names it the product's reference, as (label rank, document order, code),
+    best first."""
     found: list[tuple[int, int, str]] = []
     for index, node in enumerate(doc.xpath("//body//*[not(self::script or self::style)]")):
         text = " ".join(node.xpath("normalize-space(.)").getall())
         if not text or len(text) > 120 or ASIDE_HINT.search(_ancestry(node)):
+            continue
+        if (len(text) <= 30 and CODE.match(text) and re.search(r"\d", text)
+                and not node.xpath("*") and CODE_HINT.search(_code_attrs(node))):
+            found.append((0, index, text))
             continue
         if SKU_LABEL_ONLY.match(text):
             following = node.xpath("following-sibling::*[normalize-space()][1]")
