@@ -28,6 +28,8 @@ class ProductItem:
     title: str | None = None
     price: Money | None = None
     list_price: Money | None = None
+    price_high: Money | None = None  # the top of a price range ("1399-1699"); price is its low end
+    list_price_high: Money | None = None
     in_stock: bool | None = None
     stock_count: int | None = None
     sales_count: int | None = None

@@ -5,14 +5,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from config import Config, ConfigError, find_config_path, load_config
+from config import Config, ConfigError, SiteConfig, find_config_path, load_config
+
+if TYPE_CHECKING:
+    from crawlers.items import Money, ProductItem
 
 console = Console(stderr=True, highlight=False)
 EXIT_USER_ERROR = 2
@@ -188,12 +193,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_page(source: str, url: str | None) -> tuple[str, str | None]:
-    """(HTML text, URL) of a saved file (.html or .html.gz) or of an http(s) address."""
+def _read_bytes(source: str, url: str | None) -> tuple[bytes, str | None]:
+    """(body, URL) of a saved file (.html, .json, .jsonp, or any of them .gz) or of an address."""
     import gzip
     import urllib.request
-
-    from scrapy.http import HtmlResponse
 
     if source.startswith(("http://", "https://")):
         request = urllib.request.Request(source, headers={"User-Agent": "ShopWatch/0.1"})
@@ -202,17 +205,124 @@ def _read_page(source: str, url: str | None) -> tuple[str, str | None]:
                 body, final = response.read(), response.geturl()
         except OSError as exc:
             raise UserError(f"cannot fetch {source}: {exc}") from None
-        url = url or final
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise UserError(f"{source}: no such file")
-        body = path.read_bytes()
-        if path.suffix == ".gz":
-            body = gzip.decompress(body)
+        return body, url or final
+    path = Path(source)
+    if not path.is_file():
+        raise UserError(f"{source}: no such file")
+    body = path.read_bytes()
+    return (gzip.decompress(body) if path.suffix == ".gz" else body), url
+
+
+def _read_page(source: str, url: str | None) -> tuple[str, str | None]:
+    """(HTML text, URL) of a saved page or an address, decoded strictly (crawlers.encoding)."""
+    from scrapy.http import HtmlResponse
+
     from crawlers.encoding import page_text
 
+    body, url = _read_bytes(source, url)
     return page_text(HtmlResponse(url or "http://localhost/", body=body)), url
+
+
+# Where a page of each platform comes from, for reading a saved page without a config.
+PLATFORM_URLS = {"jd": "https://search.jd.com/Search", "amazon": "https://www.amazon.com/s",
+                 "taobao": "https://s.taobao.com/search", "tmall": "https://s.taobao.com/search",
+                 "demoshop": "http://127.0.0.1:8800/search", "generic": "http://localhost/"}
+EXIT_BLOCKED, EXIT_LAYOUT = 3, 4
+
+
+def _money(value: Money | None) -> str | None:
+    return str(value.amount) if value is not None and value.amount is not None else None
+
+
+def _item_json(item: ProductItem) -> dict[str, Any]:
+    price = item.price
+    return {"id": item.external_id, "title": item.title, "price": _money(price),
+            "price_high": _money(item.price_high),
+            "currency": price.currency if price is not None else None,
+            "price_note": price.raw if price is not None and price.amount is None else None,
+            "list_price": _money(item.list_price), "shop": item.shop,
+            "sales": item.sales_count, "reviews": item.review_count,
+            "rating": str(item.rating) if item.rating is not None else None,
+            "in_stock": item.in_stock, "stock": item.stock_count, "url": item.url}
+
+
+def _site_for(args: argparse.Namespace) -> SiteConfig:
+    from crawlers.sites import ADAPTERS
+
+    if args.config or os.environ.get("SHOPWATCH_CONFIG") or Path("shopwatch.toml").is_file():
+        config = load_config(args.config)
+        for site in config.sites:
+            if site.name == args.site:
+                return site
+    if args.site not in ADAPTERS:
+        raise UserError(f"--site {args.site}: not a site of the config nor a known adapter "
+                        f"({', '.join(sorted(ADAPTERS))})")
+    return SiteConfig(name=args.site, adapter=args.site, base_url=PLATFORM_URLS.get(
+        args.site, "http://localhost/").rsplit("/", 1)[0])
+
+
+def cmd_extract_site(args: argparse.Namespace) -> int:
+    """One saved page through a site adapter: search results, a listing or an item."""
+    from scrapy.http import HtmlResponse, TextResponse
+
+    from crawlers.errors import LayoutChanged, PageBlocked
+    from crawlers.sites import get_adapter
+
+    site = _site_for(args)
+    body, url = _read_bytes(args.source, args.url)
+    url = url or PLATFORM_URLS.get(site.adapter) or site.base_url
+    is_json = Path(args.source).suffix.lower() in (".json", ".jsonp", ".js")
+    response = (TextResponse(url, body=body, encoding="utf-8") if is_json
+                else HtmlResponse(url, body=body))
+    adapter = get_adapter(site.adapter)
+    result: dict[str, Any] = {"site": site.name, "page": args.page, "source": args.source}
+    code = 0
+    try:
+        if args.page == "search":
+            page = adapter.parse_search(response, site)
+            items, organic = [], 0
+            for position, (item, sponsored) in enumerate(page.products, start=1):
+                organic += 0 if sponsored else 1
+                items.append({"position": position,
+                              "organic_position": None if sponsored else organic,
+                              "sponsored": sponsored, **_item_json(item)})
+            result.update(status="ok", count=len(items), sponsored=sum(
+                1 for i in items if i["sponsored"]), items=items, next_url=page.next_url)
+        elif args.page == "listing":
+            listing = adapter.parse_listing(response, site)
+            result.update(status="ok", product_urls=listing.product_urls,
+                          items=[_item_json(i) for i in listing.items], next_url=listing.next_url)
+        elif args.page == "suggest":
+            result.update(status="ok", terms=adapter.parse_suggestions(response, site))
+        else:
+            result.update(status="ok", item=_item_json(adapter.parse_product(response, site)))
+    except PageBlocked as exc:
+        result.update(status="blocked", reason=exc.reason)
+        code = EXIT_BLOCKED
+    except LayoutChanged as exc:
+        result.update(status="layout_changed", reason=str(exc))
+        code = EXIT_LAYOUT
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print_site_result(result)
+    return code
+
+
+def _print_site_result(result: dict[str, Any]) -> None:
+    if result["status"] != "ok":
+        console.print(f"{result['status']}: {result['reason']}", markup=False)
+        return
+    for row in result.get("items", []):
+        price = row["price"] or (f"? {row['price_note']}" if row["price_note"] else "-")
+        flag = "AD " if row.get("sponsored") else "   "
+        print(f"{row.get('position', ''):>3} {flag}{row['id']:>14} {price:>12} "
+              f"{(row['title'] or '')[:60]}")
+    if "item" in result:
+        for name, value in result["item"].items():
+            console.print(f"{name:11s} {value if value is not None else '-'}", markup=False)
+    for term in result.get("terms", []):
+        console.print(term, markup=False)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -222,6 +332,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from crawlers.errors import PageBlocked
     from crawlers.extract import extract_product
 
+    if args.site:
+        return cmd_extract_site(args)
     html, url = _read_page(args.source, args.url)
     try:
         check_blocked(HtmlResponse(url or "http://localhost/", body=html.encode("utf-8"),
@@ -311,6 +423,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", metavar="ORIGINAL_URL",
                    help="the page's own address (its locale decides 1.299 vs 1,299)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--site", metavar="NAME",
+                   help="read the page with this site's adapter (a site of the config, or jd, "
+                        "taobao, tmall, amazon, demoshop) instead of the generic extractor")
+    p.add_argument("--page", choices=("search", "listing", "product", "suggest"),
+                   default="search", help="with --site: what kind of page it is")
     p = add("demo-shop", cmd_demo_shop, "serve the demo shop")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8800)

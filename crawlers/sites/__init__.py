@@ -9,7 +9,7 @@ from scrapy.http import TextResponse
 
 from config import SiteConfig
 from crawlers.items import ListingPage, ProductItem, SearchPage
-from crawlers.sites import demoshop, generic
+from crawlers.sites import amazon, demoshop, generic, jd, taobao
 
 
 class SiteAdapter(Protocol):
@@ -26,7 +26,8 @@ class SiteAdapter(Protocol):
     def parse_suggestions(self, response: TextResponse, site: SiteConfig) -> list[str]: ...
 
 
-ADAPTERS: dict[str, SiteAdapter] = {"demoshop": demoshop, "generic": generic}
+ADAPTERS: dict[str, SiteAdapter] = {"demoshop": demoshop, "generic": generic, "jd": jd,
+                                    "taobao": taobao, "tmall": taobao, "amazon": amazon}
 
 
 class UnknownAdapter(KeyError):
@@ -40,16 +41,21 @@ def get_adapter(name: str) -> SiteAdapter:
         raise UnknownAdapter(f"unknown site adapter {name!r}; known: {sorted(ADAPTERS)}") from None
 
 
+def _join(site: SiteConfig, path: str) -> str:
+    """A path on the site, or an absolute URL (platforms search and suggest on other hosts)."""
+    return path if path.startswith(("http://", "https://")) else site.base_url + path
+
+
 def search_url(site: SiteConfig, keyword: str, page: int) -> str:
     path = site.search_path or get_adapter(site.adapter).SEARCH_PATH
-    return site.base_url + path.format(keyword=quote(keyword), page=page)
+    return _join(site, path.format(keyword=quote(keyword), page=page))
 
 
 def product_url(site: SiteConfig, product_id: str) -> str:
     path = site.product_path or get_adapter(site.adapter).PRODUCT_PATH
-    return site.base_url + path.format(id=quote(product_id))
+    return _join(site, path.format(id=quote(product_id)))
 
 
 def suggest_url(site: SiteConfig, seed: str) -> str:
     path = site.suggest_path or get_adapter(site.adapter).SUGGEST_PATH
-    return site.base_url + path.format(keyword=quote(seed))
+    return _join(site, path.format(keyword=quote(seed)))
