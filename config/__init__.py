@@ -5,7 +5,13 @@ Every package may import this one; it imports no other ShopWatch package.
 
 from __future__ import annotations
 
-from config.loader import ConfigError, find_config_path, load_config, parse_config
+from config.loader import (
+    ConfigError,
+    find_config_path,
+    load_config,
+    parse_config,
+    session_path,
+)
 from config.schema import (
     Config,
     EmailConfig,
@@ -30,4 +36,5 @@ __all__ = [
     "find_config_path",
     "load_config",
     "parse_config",
+    "session_path",
 ]

@@ -70,4 +70,18 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raise ConfigError(f"{config_path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_path}: TOML syntax error: {exc}") from None
+    for site in data.get("sites", []) if isinstance(data.get("sites"), list) else []:
+        # a login stored by `shopwatch login SITE` is used unless the site names its own file
+        stored = session_path(config_path, str(site.get("name", ""))) if isinstance(
+            site, dict) else None
+        if stored is not None and stored.is_file() and "storage_state" not in site:
+            site["storage_state"] = str(stored)
     return parse_config(data, str(config_path))
+
+
+def session_path(config_path: Path, site: str) -> Path | None:
+    """Where `shopwatch login` keeps a site's session: ``sessions/<site>.json`` next to the
+    config file."""
+    if not site or "/" in site or site.startswith("."):
+        return None
+    return config_path.parent / "sessions" / f"{site}.json"

@@ -82,6 +82,9 @@ class SiteConfig(_Strict):
     cookies: dict[str, str] = {}
     storage_state: str | None = None  # a saved Playwright storage state (JSON file) for logins
     block_markers: list[str] = []  # extra texts that mean "blocked" on this site
+    # A platform's batch price service for prices a page leaves out (JD: images, JavaScript);
+    # None: the adapter's own, "": off.
+    price_service: str | None = None
     search: PageSelectors | None = None
     listing: PageSelectors | None = None
     product: PageSelectors | None = None

@@ -133,6 +133,8 @@ def _snapshot_row(item: ProductItem, run_id: int, product_id: int, attempt: int)
         "crawl_run_id": run_id, "product_id": product_id, "attempt": attempt,
         "price": price.amount if price else None,
         "list_price": list_price.amount if list_price else None,
+        "price_high": item.price_high.amount if item.price_high else None,
+        "list_price_high": item.list_price_high.amount if item.list_price_high else None,
         "currency": (price.currency if price else None),
         "price_raw": price.raw if price else None,
         "in_stock": item.in_stock, "stock_count": item.stock_count,

@@ -96,6 +96,9 @@ class ProductSnapshot(Base):
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     price: Mapped[Decimal | None] = mapped_column(Money)
     list_price: Mapped[Decimal | None] = mapped_column(Money)
+    # the top of a price range ("1399-1699"): price holds its low end
+    price_high: Mapped[Decimal | None] = mapped_column(Money)
+    list_price_high: Mapped[Decimal | None] = mapped_column(Money)
     currency: Mapped[str | None] = mapped_column(String(3))
     price_raw: Mapped[str | None] = mapped_column(String(128))
     in_stock: Mapped[bool | None] = mapped_column(Boolean)

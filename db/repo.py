@@ -149,8 +149,9 @@ def upsert_products(session: Session, site_id: int,
     return {external_id: pid for external_id, pid in session.execute(statement)}
 
 
-SNAPSHOT_COLUMNS = ("price", "list_price", "currency", "price_raw", "in_stock", "stock_count",
-                    "sales_count", "rating", "review_count", "title")
+SNAPSHOT_COLUMNS = ("price", "list_price", "price_high", "list_price_high", "currency",
+                    "price_raw", "in_stock", "stock_count", "sales_count", "rating",
+                    "review_count", "title")
 RANK_COLUMNS = ("product_id", "attempt", "organic_position", "page", "sponsored")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from price_parser import Price
@@ -286,3 +287,107 @@ def test_extract_site_reports_blocked_pages(capsys: pytest.CaptureFixture[str]) 
     assert code == 3 and result["status"] == "blocked"
     assert "needs a browser session" in result["reason"]
     assert main(["extract", str(path), "--site", "nosuchsite"]) == 2
+
+
+def _jd_crawl(tmp_path: Path, price_service: str | None) -> tuple[Any, list[Any]]:
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from crawlers.runner import crawl_in_child
+    from db.models import CrawlRun, Product, ProductSnapshot, RankObservation
+    from db.session import session_scope, upgrade
+    from tests.conftest import serve_directory
+
+    page = realpages("jd_search_wayback") / "20130515024523_jd.html"
+    answer = tmp_path / "mgets.json"
+    answer.write_text(json.dumps([{"id": "J_135642", "p": "599.00", "m": "799.00"},
+                                  {"id": "J_386713", "p": "-1.00", "m": "-1.00"}]), "utf-8")
+    db_url = f"sqlite:///{tmp_path / 'jd.db'}"
+    with serve_directory(tmp_path, {"/Search": page, "/prices/mgets": answer}) as url:
+        service = f'price_service = "{price_service or url + "/prices/mgets"}"'
+        config = tmp_path / "jd.toml"
+        config.write_text(f"""
+database_url = "{db_url}"
+[[sites]]
+name = "jd"
+adapter = "jd"
+base_url = "{url}"
+search_path = "/Search?keyword={{keyword}}&page={{page}}"
+search_pages = 1
+download_delay = 0.0
+autothrottle = false
+{service}
+[[keywords]]
+term = "创新"
+group = "audio"
+""", "utf-8")
+        upgrade(db_url)
+        result = crawl_in_child(str(config), dt.date(2026, 11, 24), ["ranks"], timeout_s=300)
+    assert result.returncode == 0, result.stderr_tail
+    statement = (select(RankObservation.position, Product.external_id, ProductSnapshot)
+                 .join(Product, Product.id == RankObservation.product_id)
+                 .join(ProductSnapshot, (ProductSnapshot.product_id == Product.id)
+                       & (ProductSnapshot.crawl_run_id == RankObservation.crawl_run_id))
+                 .order_by(RankObservation.position))
+    with session_scope(db_url) as session:
+        run = session.scalars(select(CrawlRun)).one()
+        rows = [(p, sku, snap.price, snap.list_price, snap.price_raw)
+                for p, sku, snap in session.execute(statement)]
+        session.expunge(run)
+    return run, rows
+
+
+def test_jd_crawl_completes_image_prices_from_the_price_service(tmp_path: Path) -> None:
+    run, rows = _jd_crawl(tmp_path, None)
+    assert run.status == "ok", run.error_summary
+    assert [r[0] for r in rows] == list(range(1, 37))
+    assert rows[0][1:4] == ("135642", Decimal("599.00"), Decimal("799.00"))
+    assert rows[1][1:3] == ("386713", None)  # "-1.00": off sale, still unknown
+    assert all(r[2] is None and r[4] == jd.PRICE_IMAGE for r in rows[2:])
+
+
+def test_jd_crawl_goes_on_when_the_price_service_is_down(tmp_path: Path) -> None:
+    run, rows = _jd_crawl(tmp_path, "http://127.0.0.1:9/prices/mgets")
+    assert len(rows) == 36 and all(r[2] is None for r in rows)  # unknown, never 0
+    assert "127.0.0.1:9" in (run.error_summary or "")
+
+
+def test_login_validates_and_keeps_a_session_without_printing_secrets(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+    import time
+
+    from config import load_config
+
+    config = tmp_path / "shopwatch.toml"
+    config.write_text(f'database_url = "sqlite:///{tmp_path / "x.db"}"\n[[sites]]\nname = "jd"\n'
+                      'adapter = "jd"\nbase_url = "https://search.jd.com"\n', "utf-8")
+    future, past = time.time() + 30 * 86400, time.time() - 86400
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"cookies": [
+        {"name": "thor", "value": "SECRET-TOKEN-1", "domain": ".jd.com", "path": "/",
+         "expires": future},
+        {"name": "other", "value": "x", "domain": ".example.com", "path": "/", "expires": -1},
+    ], "origins": []}), "utf-8")
+    assert main(["login", "jd", "--storage-state", str(state), "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "1 cookies for jd.com" in out and "SECRET-TOKEN-1" not in out
+    stored = tmp_path / "sessions" / "jd.json"
+    assert oct(os.stat(stored).st_mode & 0o777) == "0o600"
+    assert load_config(config).sites[0].storage_state == str(stored)
+
+    expired = tmp_path / "expired.json"
+    expired.write_text(json.dumps({"cookies": [{"name": "thor", "value": "SECRET-TOKEN-2",
+                                                "domain": ".jd.com", "expires": past}]}))
+    assert main(["login", "jd", "--storage-state", str(expired), "--config", str(config)]) == 2
+    captured = capsys.readouterr()
+    assert "expired" in captured.out + captured.err
+    assert "SECRET-TOKEN-2" not in captured.out + captured.err
+
+    cookies_txt = tmp_path / "cookies.txt"
+    cookies_txt.write_text("# Netscape HTTP Cookie File\n"
+                           f".jd.com\tTRUE\t/\tTRUE\t{int(future)}\tpin\tSECRET-3\n", "utf-8")
+    assert main(["login", "jd", "--storage-state", str(cookies_txt), "--config", str(config)]) == 0
+    assert "SECRET-3" not in capsys.readouterr().out
+    assert main(["login", "nosuch", "--storage-state", str(state), "--config", str(config)]) == 2

@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from config import KeywordConfig, SiteConfig
-from crawlers.items import RankItem
+from crawlers.items import RankItem, SearchPage
 from crawlers.sites import search_url
 from crawlers.spiders.base import ShopSpider
 
@@ -28,17 +29,57 @@ class RanksSpider(ShopSpider):
                       page: int, position: int, organic: int) -> Iterator[Any]:
         adapter = self.adapter(site)
         for result in self.parsed(site, response, adapter.parse_search):
-            for item, sponsored in result.products:
-                position += 1
-                organic += 0 if sponsored else 1
-                self.site_health(site.name).count("search", "items")
-                yield RankItem(site=site.name, keyword=keyword.term, page=page, position=position,
-                               organic_position=None if sponsored else organic,
-                               sponsored=sponsored, product=item)
-            # Pages are fetched one after another: positions continue from the page before.
-            if result.next_url and page < site.search_pages:
-                yield self.page_request(site, result.next_url, self.parse_results, "search",
-                                        keyword=keyword, page=page + 1, position=position,
-                                        organic=organic)
+            service = self.price_service(site, result)
+            if service is None:
+                yield from self.slots(result, site, keyword, page, position, organic)
+                continue
+            # Prices the page left out (JD: shown as images or filled in by JavaScript) come
+            # from the platform's batch price service; the slots follow its answer.
+            context = {"result": result, "keyword": keyword, "page": page,
+                       "position": position, "organic": organic}
+            request = self.page_request(site, service, self.parse_prices, "api", **context)
+            yield request.replace(errback=self.prices_failed)
 
+    def price_service(self, site: SiteConfig, result: SearchPage) -> str | None:
+        """The batch price request for a page's missing prices, if the platform has one."""
+        adapter: Any = self.adapter(site)
+        if site.price_service == "" or not hasattr(adapter, "price_service_url"):
+            return None
+        skus: list[str] = adapter.unknown_price_skus(result)
+        if not skus:
+            return None
+        url: str = adapter.price_service_url(skus)
+        if site.price_service:  # another host (a mirror, a test server), same query
+            url = site.price_service + url[url.index("?"):]
+        return url
 
+    def parse_prices(self, response: Response, site: SiteConfig, result: SearchPage,
+                     keyword: KeywordConfig, page: int, position: int,
+                     organic: int) -> Iterator[Any]:
+        adapter: Any = self.adapter(site)
+        for prices in self.parsed(site, response,
+                                  lambda r, _s: adapter.parse_price_service(r.text)):
+            adapter.apply_prices(result, prices)
+        yield from self.slots(result, site, keyword, page, position, organic)
+
+    def prices_failed(self, failure: Failure) -> Iterator[Any]:
+        """The price service is down: the slots go on with their prices unknown."""
+        self.on_error(failure)
+        kwargs = failure.request.cb_kwargs  # type: ignore[attr-defined]
+        yield from self.slots(kwargs["result"], kwargs["site"], kwargs["keyword"],
+                              kwargs["page"], kwargs["position"], kwargs["organic"])
+
+    def slots(self, result: SearchPage, site: SiteConfig, keyword: KeywordConfig, page: int,
+              position: int, organic: int) -> Iterator[Any]:
+        for item, sponsored in result.products:
+            position += 1
+            organic += 0 if sponsored else 1
+            self.site_health(site.name).count("search", "items")
+            yield RankItem(site=site.name, keyword=keyword.term, page=page, position=position,
+                           organic_position=None if sponsored else organic,
+                           sponsored=sponsored, product=item)
+        # Pages are fetched one after another: positions continue from the page before.
+        if result.next_url and page < site.search_pages:
+            yield self.page_request(site, result.next_url, self.parse_results, "search",
+                                    keyword=keyword, page=page + 1, position=position,
+                                    organic=organic)
