@@ -5,8 +5,10 @@ Site-independent: they know number formats and words in several languages, never
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 _MULTIPLIERS = {"万": 10_000, "w": 10_000, "千": 1_000, "k": 1_000, "m": 1_000_000, "亿": 10**8}
 _COUNT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(万|千|亿|[kKmMwW](?![a-zA-Z]))?")
@@ -38,6 +40,22 @@ def parse_count(text: str | None) -> int | None:
         return int(Decimal(number.replace(",", "")) * multiplier)
     except InvalidOperation:
         return None
+
+
+_WRAPPED = re.compile(r"^(?:var\s+[\w$]+\s*=\s*|[\w.$]+\()(.*?)(?:\)|;)?\s*;?\s*$", re.S)
+
+
+def parse_json(text: str) -> Any:
+    """JSON, JSONP (``callback({...})``) or a ``var X = {...};`` assignment; None if none."""
+    text = text.strip().lstrip("\ufeff")
+    wrapped = _WRAPPED.match(text)
+    for candidate in (text, wrapped.group(1) if wrapped else None):
+        if candidate:
+            try:
+                return json.loads(candidate)
+            except json.JSONDecodeError:
+                continue
+    return None
 
 
 def parse_rating(text: str | None) -> Decimal | None:

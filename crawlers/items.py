@@ -72,6 +72,12 @@ class ListingPage:
     items: list[ProductItem] = field(default_factory=list)
     next_url: str | None = None
 
+    @classmethod
+    def of_search(cls, page: SearchPage) -> ListingPage:
+        """A shop list page laid out like the platform's search results."""
+        items = [item for item, _sponsored in page.products]
+        return cls([item.url for item in items if item.url], items, page.next_url)
+
 
 @dataclass
 class SuggestionItem:

@@ -18,6 +18,7 @@ from scrapy.http import HtmlResponse, TextResponse
 
 from config import SiteConfig
 from crawlers.errors import LayoutChanged, PageBlocked
+from crawlers.fields import parse_count
 from crawlers.items import ProductItem, SearchPage
 from crawlers.sites import amazon, jd, taobao
 from monitor.cli import main
@@ -191,7 +192,7 @@ def _check_taobao(products: list[tuple[ProductItem, bool]], truth: list[dict[str
         assert item.external_id == expected["nid"]
         assert _squash(item.title) == _squash(expected["title"])
         assert item.price is not None and item.price.amount == Decimal(expected["price"])
-        assert item.sales_count == taobao.sales(expected["sales"])
+        assert item.sales_count == parse_count(expected["sales"])
         assert item.shop == expected["shop"]
 
 
@@ -210,7 +211,7 @@ def test_taobao_embedded_g_page_config() -> None:
     page = taobao.parse_search(HtmlResponse("https://s.taobao.com/search?q=ipad",
                                             body=html.encode("utf-8")), TAOBAO)
     _check_taobao(page.products, _taobao_truth()[:36])
-    assert taobao.sales("51601人付款") == 51601 and taobao.sales("1.2万人付款") == 12000
+    assert parse_count("51601人付款") == 51601 and parse_count("1.2万人付款") == 12000
 
 
 @pytest.mark.parametrize("name", ["taobao_search_utf8.html", "taobao_search_utf16le_as_saved.html"])

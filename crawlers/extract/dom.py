@@ -121,13 +121,17 @@ PRICE_WORD = re.compile(r"price|preis|prix|precio|prezzo|cena|цена|价格|�
                         r"优惠价|到手价|券后价", re.I)
 
 
+def _parent_text(node: Selector) -> str:
+    parent = node.xpath("..")
+    return _text(parent[0]) if parent else ""
+
+
 def _labelled_price(node: Selector) -> bool:
     """A bare number whose short parent says "price" and names a currency ("特價 294 元")."""
     own = " ".join(node.xpath("text()").getall()).strip()
     if not re.fullmatch(r"[\d.,\s]+", own or "x"):
         return False
-    parent = node.xpath("..")
-    context = _text(parent[0]) if parent else ""
+    context = _parent_text(node)
     return len(context) <= 40 and bool(PRICE_WORD.search(context) and CURRENCY_MARK.search(context))
 
 
@@ -143,8 +147,7 @@ def _several_amounts(text: str) -> bool:
 
 def _net_of_tax(node: Selector) -> bool:
     """A price under its own short label saying it is net of VAT ("Brez DDV: 36.53€")."""
-    parent = node.xpath("..")
-    context = _text(parent[0]) if parent else ""
+    context = _parent_text(node)
     return (len(context) <= 60 and not _several_amounts(context)
             and bool(NOT_PRICE_TEXT.search(context)))
 
@@ -192,14 +195,14 @@ def price_candidates(doc: Selector, separator: str | None) -> list[PriceCandidat
             continue
         mark = CURRENCY_MARK.search(text)
         currency = currency or (mark.group() if mark else None)  # price-parser lacks "Kn", "тг"
-        if not (CURRENCY_MARK.search(text) or "itemprop" in node.attrib
+        if not (mark or "itemprop" in node.attrib
                 or PRICE_SHAPED.search(text) or _labelled_price(node)):
             continue  # a bare count near "price" (a quantity, a page number) is not a price
         at = order.get(node.root, 0)
         struck = bool(LIST_HINT.search(hints) or node.xpath(
             "ancestor-or-self::*[self::del or self::s or self::strike]"))
         score = 10.0 - min(abs(at - title_at), 3000) / 300
-        score += 3 if CURRENCY_MARK.search(text) else 0
+        score += 3 if mark else 0
         score += 2 if "itemprop" in node.attrib else 0
         candidate = PriceCandidate(amount, currency, text, at, struck, score, _net_of_tax(node))
         found.append((candidate, _aside(node), _shape(node)))

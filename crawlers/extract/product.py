@@ -72,6 +72,10 @@ def _amount(value: Any, separator: str | None) -> tuple[Decimal | None, str | No
     return (amount if amount is not None and amount > 0 else None), currency
 
 
+def _offer_amount(offer: dict[str, Any], page: PageLocale) -> Decimal | None:
+    return _amount(offer.get("price", offer.get("lowPrice")), page.separator)[0]
+
+
 def _code(value: Any) -> str | None:
     """A product code as published; "TE502955-1293415 Housse de canapé" -> its first token."""
     text = schema.name_of(value)
@@ -95,8 +99,7 @@ def _from_schema(result: Extraction, found: list[tuple[str, dict[str, Any]]], do
         if "InStock" in states:  # one variant in stock: the product can be bought
             result.offer("availability", "InStock", method)
         all_offers = schema.offers(product)
-        amounts = [_amount(o.get("price", o.get("lowPrice")), page.separator)[0]
-                   for o in all_offers]
+        amounts = [_offer_amount(o, page) for o in all_offers]
         if visible is not None and visible in amounts and len(set(amounts)) > 1:
             # several prices (list and sale, or variants): the one the page shows as its price
             all_offers.insert(0, all_offers.pop(amounts.index(visible)))
@@ -216,8 +219,8 @@ def extract_product(html: str, url: str | None = None,
     if shown is not None and shown.score >= SURE_SCORE and shown.currency and found:
         # The buyer sees this price beside the title; structured data whose price the page
         # shows nowhere as a price (a cached value, an auction's starting price) yields to it.
-        structured = {_amount(o.get("price", o.get("lowPrice")), page.separator)[0]
-                      for _syntax, product in found[:1] for o in schema.offers(product)} - {None}
+        structured = {_offer_amount(o, page) for _syntax, product in found[:1]
+                      for o in schema.offers(product)} - {None}
         if structured and not structured & {c.amount for c in candidates}:
             result.offer("price", shown.amount, "DOM: price beside the title "
                                                 "(structured data's price is not shown)")

@@ -8,6 +8,7 @@ from the domain's locale ("1.299,00 €" on amazon.de). A robot-check page raise
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
@@ -173,15 +174,11 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
 
 
 def parse_listing(response: TextResponse, site: SiteConfig) -> ListingPage:
-    page = parse_search(response, site)
-    return ListingPage([item.url for item, _ in page.products if item.url],
-                       [item for item, _ in page.products], page.next_url)
+    return ListingPage.of_search(parse_search(response, site))
 
 
 def parse_suggestions(response: TextResponse, site: SiteConfig) -> list[str]:
     """Amazon's completion API: ``{"suggestions": [{"value": "..."}]}``."""
-    import json
-
     try:
         data = json.loads(response.text)
     except json.JSONDecodeError as exc:

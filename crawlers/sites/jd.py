@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from parsel import Selector
 from scrapy.http import TextResponse
@@ -27,6 +27,7 @@ from config import SiteConfig
 from crawlers import blocks
 from crawlers.encoding import page_text
 from crawlers.errors import LayoutChanged
+from crawlers.fields import parse_count, parse_json
 from crawlers.items import ListingPage, Money, ProductItem, SearchPage
 from crawlers.prices import parse_price
 
@@ -53,19 +54,7 @@ def _text(node: Selector | None) -> str:
     return " ".join(" ".join(node.xpath(".//text()[not(ancestor::script)]").getall()).split())
 
 
-def count(text: str | None) -> int | None:
-    """JD's counts: "3277", "已有3277人评价", "50+", "1.2万+" (万 = 10,000)."""
-    match = re.search(r"(\d+(?:\.\d+)?)\s*(万)?", (text or "").replace(",", ""))
-    if not match:
-        return None
-    try:
-        value = Decimal(match.group(1)) * (10000 if match.group(2) else 1)
-    except InvalidOperation:
-        return None
-    return int(value)
-
-
-def _price(node: Selector, sku: str) -> Money:
+def _price(node: Selector) -> Money:
     """The price as the served HTML shows it, else unknown with the reason."""
     box = node.css(".p-price")
     strong = box.css("strong")
@@ -136,9 +125,8 @@ def parse_search(response: TextResponse, site: SiteConfig) -> SearchPage:
     doc = _doc(response)
     slots = _items(doc)
     if not slots:
-        notice = _text(doc.css(".notice-search, .notice-filter-noresult, .ns-content, "
-                               ".check-error")[0]) if doc.css(
-            ".notice-search, .notice-filter-noresult, .ns-content, .check-error") else ""
+        notices = doc.css(".notice-search, .notice-filter-noresult, .ns-content, .check-error")
+        notice = _text(notices[0]) if notices else ""
         if any(marker in notice for marker in NO_RESULTS):
             return SearchPage()
         raise LayoutChanged(f"no JD result list (#J_goodsList li.gl-item, #plist li[sku]) and "
@@ -151,11 +139,12 @@ def parse_search(response: TextResponse, site: SiteConfig) -> SearchPage:
             external_id=sku,
             url=response.urljoin(href) if href else None,
             title=_title(node),
-            price=_price(node, sku),
+            price=_price(node),
             list_price=parse_price(node.css(".p-market del::text").get(), "CNY"),
             in_stock=_stock(node),
-            review_count=count(_text(node.css(".p-commit strong, .extra a")[0])
-                               if node.css(".p-commit strong, .extra a") else None),
+            # "已有3277人评价", "50+", "1.2万+"
+            review_count=parse_count(_text(node.css(".p-commit strong, .extra a")[0])
+                                     if node.css(".p-commit strong, .extra a") else None),
             shop=_shop(node),
         )
         if item.list_price is not None and not item.list_price.amount:
@@ -216,20 +205,15 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
 
 def parse_listing(response: TextResponse, site: SiteConfig) -> ListingPage:
     """A JD shop's list page has the search result layouts."""
-    page = parse_search(response, site)
-    return ListingPage([item.url for item, _ in page.products if item.url],
-                       [item for item, _ in page.products], page.next_url)
+    return ListingPage.of_search(parse_search(response, site))
 
 
 def parse_suggestions(response: TextResponse, site: SiteConfig) -> list[str]:
     """JD's suggestion endpoint: ``[{"key": "扫地机器人", "qre": ...}, ...]`` (JSON or JSONP)."""
     blocks.check_blocked(response, site.block_markers)
-    text = response.text.strip()
-    wrapped = re.match(r"^[\w.$]+\((.*)\)\s*;?\s*$", text, re.S)
-    try:
-        data = json.loads(wrapped.group(1) if wrapped else text)
-    except json.JSONDecodeError as exc:
-        raise LayoutChanged(f"JD suggestions are not JSON on {response.url}") from exc
+    data = parse_json(response.text)
+    if data is None:
+        raise LayoutChanged(f"JD suggestions are not JSON on {response.url}")
     rows = data if isinstance(data, list) else data.get("result", []) if isinstance(
         data, dict) else []
     terms = []

@@ -10,7 +10,6 @@ never "0 results".
 
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,6 +21,7 @@ from config import SiteConfig
 from crawlers import blocks
 from crawlers.encoding import page_text
 from crawlers.errors import LayoutChanged, PageBlocked
+from crawlers.fields import parse_count, parse_json
 from crawlers.items import ListingPage, Money, ProductItem, SearchPage
 
 SEARCH_PATH = "https://s.taobao.com/search?q={keyword}&s={page}"
@@ -31,14 +31,6 @@ SUGGEST_PATH = "https://suggest.taobao.com/sug?code=utf-8&q={keyword}"
 G_PAGE_CONFIG = re.compile(r"g_page_config\s*=\s*(\{.*?\})\s*;\s*(?:\n|g_srp_|</script>)", re.S)
 NEEDS_BROWSER = ("needs a browser session: Taobao's search page renders its results with "
                  "JavaScript (set render = \"browser\" and a logged-in storage state)")
-
-
-def sales(text: Any) -> int | None:
-    """"51601人付款", "1.2万人付款", "10万+人收货" -> a number of buyers."""
-    match = re.search(r"(\d+(?:\.\d+)?)\s*(万)?", str(text or "").replace(",", ""))
-    if not match:
-        return None
-    return int(Decimal(match.group(1)) * (10000 if match.group(2) else 1))
 
 
 def price_range(text: Any) -> tuple[Money | None, Money | None]:
@@ -56,24 +48,11 @@ def price_range(text: Any) -> tuple[Money | None, Money | None]:
             Money(high, "CNY", raw) if high is not None and high != low else None)
 
 
-def _json(text: str) -> Any:
-    """JSON, JSONP (``callback({...})``) or a ``var X = {...};`` assignment."""
-    text = text.strip().lstrip("\ufeff")
-    wrapped = re.match(r"^(?:var\s+[\w$]+\s*=\s*|[\w.$]+\()(.*?)(?:\)|;)?\s*;?\s*$", text, re.S)
-    for candidate in (text, wrapped.group(1) if wrapped else None):
-        if candidate:
-            try:
-                return json.loads(candidate)
-            except json.JSONDecodeError:
-                continue
-    return None
-
-
 def _page_config(text: str) -> dict[str, Any] | None:
-    data = _json(text) if text.lstrip().startswith("{") else None
+    data = parse_json(text) if text.lstrip().startswith("{") else None
     if data is None:
         match = G_PAGE_CONFIG.search(text)
-        data = _json(match.group(1)) if match else None
+        data = parse_json(match.group(1)) if match else None
     return data if isinstance(data, dict) and "mods" in data else None
 
 
@@ -89,8 +68,8 @@ def _from_page_config(config: dict[str, Any], site: SiteConfig, page: SearchPage
                            url=f"https:{entry['detail_url']}" if str(
                                entry.get("detail_url", "")).startswith("//") else None,
                            title=str(entry.get("raw_title") or entry.get("title") or "") or None,
-                           price=price, sales_count=sales(entry.get("view_sales")),
-                           review_count=sales(entry.get("comment_count")),
+                           price=price, sales_count=parse_count(str(entry.get("view_sales") or "")),
+                           review_count=parse_count(str(entry.get("comment_count") or "")),
                            shop=str(entry.get("nick") or "") or None)
         item.price_high = high
         # p4p (paid) entries carry p4p flags; organic ones an empty p4pTags list
@@ -112,7 +91,7 @@ def _from_dom(doc: Selector, response: TextResponse, site: SiteConfig, page: Sea
         href = link.attrib.get("href") if link else None
         item = ProductItem(site=site.name, external_id=nid, title=title or None,
                            url=response.urljoin(href) if href else None, price=price,
-                           sales_count=sales(node.css(".deal-cnt::text").get()),
+                           sales_count=parse_count(node.css(".deal-cnt::text").get()),
                            shop=shop or None)
         item.price_high = high
         sponsored = node.attrib.get("data-category") == "p4p" or bool(node.css(".icon-ad, "
@@ -198,7 +177,7 @@ def item_from_sib(data: dict[str, Any], item_id: str, site: SiteConfig) -> Produ
                        list_price=original if original and price and original.amount != price.amount
                        else None,
                        stock_count=stock, in_stock=stock > 0 if stock is not None else None,
-                       sales_count=sales(sold), from_product_page=True)
+                       sales_count=parse_count(str(sold or "")), from_product_page=True)
 
 
 TMALL_OBJECTS = re.compile(r"var\s+_DATA_(Detail|Mdskip)\s*=\s*(\{.*?\})\s*;?\s*(?=var\s+_DATA_|"
@@ -210,10 +189,10 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
     sib JSONP answer."""
     blocks.check_blocked(response, site.block_markers)
     text = page_text(response)
-    objects = {name: _json(body) for name, body in TMALL_OBJECTS.findall(text)}
+    objects = {name: parse_json(body) for name, body in TMALL_OBJECTS.findall(text)}
     if isinstance(objects.get("Detail"), dict) and isinstance(objects.get("Mdskip"), dict):
         return item_from_tmall_data(objects["Detail"], objects["Mdskip"], site)
-    data = _json(text)
+    data = parse_json(text)
     if isinstance(data, dict) and "originalPrice" in (data.get("data") or {}):
         item_id = re.search(r"itemId=(\d+)", response.url)
         return item_from_sib(data, item_id.group(1) if item_id else "", site)
@@ -222,14 +201,12 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
 
 
 def parse_listing(response: TextResponse, site: SiteConfig) -> ListingPage:
-    page = parse_search(response, site)
-    return ListingPage([item.url for item, _ in page.products if item.url],
-                       [item for item, _ in page.products], page.next_url)
+    return ListingPage.of_search(parse_search(response, site))
 
 
 def parse_suggestions(response: TextResponse, site: SiteConfig) -> list[str]:
     """Taobao's suggest endpoint: ``{"result": [["扫地机器人", "12345"], ...]}`` (JSON/JSONP)."""
-    data = _json(response.text)
+    data = parse_json(response.text)
     if not isinstance(data, dict):
         raise LayoutChanged(f"Taobao suggestions are not JSON on {response.url}")
     terms: list[str] = []
