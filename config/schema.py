@@ -62,6 +62,12 @@ class PageSelectors(_Strict):
         return value
 
 
+# Product title limits by adapter: Taobao/Tmall count 60 bytes (30 Chinese characters); JD's
+# and Amazon's depend on the category, these are common values (set the site's own in config).
+PLATFORM_TITLE_LIMITS = {"taobao": (60, "bytes"), "tmall": (60, "bytes"), "jd": (90, "bytes"),
+                         "amazon": (200, "chars")}
+
+
 class SiteConfig(_Strict):
     """One shop or platform to crawl."""
 
@@ -76,7 +82,10 @@ class SiteConfig(_Strict):
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     search_pages: int = Field(default=3, ge=1, le=50)
     listing_paths: list[str] = []
-    title_limit_bytes: int = Field(default=60, ge=10)
+    # Title limit for title suggestions: bytes as Taobao counts them (a Chinese character is 2)
+    # or characters; unset, the platform's: taobao/tmall 60 bytes, jd 90 bytes, amazon 200 chars.
+    title_limit_bytes: int | None = Field(default=None, ge=10)
+    title_limit_chars: int | None = Field(default=None, ge=5)
     user_agent: str | None = None
     proxy: str | None = None
     cookies: dict[str, str] = {}
@@ -123,6 +132,20 @@ class SiteConfig(_Strict):
             if self.listing is not None and not self.listing.item:
                 raise ValueError("a generic site's [listing] needs item")
         return self
+
+    @model_validator(mode="after")
+    def _one_title_limit(self) -> SiteConfig:
+        if self.title_limit_bytes is not None and self.title_limit_chars is not None:
+            raise ValueError("title_limit_bytes and title_limit_chars: set one of them")
+        return self
+
+    def title_limit(self) -> tuple[int, str]:
+        """The platform's product title limit as (number, "bytes" or "chars")."""
+        if self.title_limit_chars is not None:
+            return self.title_limit_chars, "chars"
+        if self.title_limit_bytes is not None:
+            return self.title_limit_bytes, "bytes"
+        return PLATFORM_TITLE_LIMITS.get(self.adapter, (60, "bytes"))
 
     def render_for(self, page_type: str) -> str:
         """``http`` or ``browser`` for a page type (search, listing, product)."""
@@ -217,8 +240,16 @@ class CompetitorConfig(_Strict):
 
 
 class KeywordLibraryConfig(_Strict):
+    """The keyword library: project words, stop words, forbidden words, phrases, trends."""
+
     user_words: list[str] = []
     stop_words: list[str] = []
+    forbidden_words: list[str] = []  # added to keywords/data/forbidden.txt (Advertising Law)
+    phrase_min_count: int = Field(default=3, ge=2)
+    phrase_threshold: float = Field(default=0.3, gt=-1, lt=1)  # NPMI of an adjacent pair
+    rising_ratio: float = Field(default=1.5, gt=1)  # share this week / last week
+    min_documents: int = Field(default=2, ge=1)  # a term in fewer documents is not "rising"
+    max_terms: int = Field(default=2000, ge=10)  # per group and source and week
 
 
 class Config(_Strict):

@@ -112,8 +112,9 @@ class DatabasePipeline:
         site_id, run_id, attempt = self.runs[site]
         for item in items:
             if isinstance(item, SuggestionItem):
-                repo.add_suggested_keywords(
-                    session, site_id, self.keyword_groups.get(item.seed, "default"), item.terms)
+                group = self.keyword_groups.get(item.seed, "default")
+                repo.add_suggestions(session, site_id, group, item.seed, item.terms, run_id,
+                                     attempt)
         products = [i.product if isinstance(i, RankItem) else i for i in items
                     if not isinstance(i, SuggestionItem)]
         ids = repo.upsert_products(session, site_id, [self._product_row(p) for p in products])

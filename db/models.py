@@ -167,3 +167,40 @@ class KeywordTerm(Base):
     first_seen: Mapped[dt.date] = mapped_column(Date)
     last_seen: Mapped[dt.date] = mapped_column(Date)
     extra: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(8), default="word", server_default="word")
+
+
+class KeywordTermWeek(Base):
+    """A term's statistics over one week (Monday to the day of the build) of one source.
+
+    A build recomputes its whole week from the observations, so that rebuilding a day never
+    counts anything twice; earlier weeks are the history behind "new", "rising" and "fading".
+    """
+
+    __tablename__ = "keyword_term_weeks"
+    __table_args__ = (UniqueConstraint("group", "week", "source", "term"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group: Mapped[str] = mapped_column(String(128))
+    week: Mapped[dt.date] = mapped_column(Date, index=True)  # the Monday
+    source: Mapped[str] = mapped_column(String(32))
+    term: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(8), default="word")  # word / phrase
+    frequency: Mapped[int] = mapped_column(Integer)
+    doc_frequency: Mapped[int] = mapped_column(Integer)
+    documents: Mapped[int] = mapped_column(Integer)  # of this source in the group and week
+    score: Mapped[float] = mapped_column(Float)
+    top10_share: Mapped[float] = mapped_column(Float, default=0.0)
+    built_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class SuggestionObservation(Base):
+    """A search suggestion a site offered for a tracked term on a crawl day, in its order."""
+
+    __tablename__ = "suggestion_observations"
+    __table_args__ = (UniqueConstraint("crawl_run_id", "seed", "keyword_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    keyword_id: Mapped[int] = mapped_column(ForeignKey("keywords.id"), index=True)
+    seed: Mapped[str] = mapped_column(String(256))
+    position: Mapped[int] = mapped_column(Integer)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)

@@ -18,10 +18,13 @@ from db.models import (
     Base,
     CrawlRun,
     Keyword,
+    KeywordTerm,
+    KeywordTermWeek,
     Product,
     ProductSnapshot,
     RankObservation,
     Site,
+    SuggestionObservation,
     utcnow,
 )
 
@@ -66,11 +69,22 @@ def ensure_keyword(session: Session, site_id: int, term: str, group: str,
     return int(session.scalars(statement).one())
 
 
-def add_suggested_keywords(session: Session, site_id: int, group: str,
-                           terms: Sequence[str]) -> None:
-    """Record suggested terms as keyword candidates; a tracked (manual) keyword stays as it is."""
-    upsert(session, Keyword, [{"site_id": site_id, "term": term[:256], "group": group,
+def add_suggestions(session: Session, site_id: int, group: str, seed: str,
+                    terms: Sequence[str], run_id: int, attempt: int) -> None:
+    """Record suggested terms as keyword candidates (a tracked keyword stays as it is) and
+    what the site suggested for ``seed`` in this run, in its order."""
+    terms = list(dict.fromkeys(term[:256] for term in terms if term.strip()))
+    if not terms:
+        return
+    upsert(session, Keyword, [{"site_id": site_id, "term": term, "group": group,
                                "source": "suggestion"} for term in terms], ["site_id", "term"])
+    ids = dict(session.execute(select(Keyword.term, Keyword.id).where(
+        Keyword.site_id == site_id, Keyword.term.in_(terms))).tuples())
+    upsert(session, SuggestionObservation,
+           [{"crawl_run_id": run_id, "keyword_id": ids[term], "seed": seed[:256],
+             "position": position, "attempt": attempt}
+            for position, term in enumerate(terms, 1)],
+           ["crawl_run_id", "seed", "keyword_id"], ["position", "attempt"])
 
 
 def begin_run(session: Session, site_id: int, spider: str, day: dt.date) -> tuple[int, int]:
@@ -103,7 +117,7 @@ def finish_run(session: Session, run_id: int, status: str, *, items: int, pages:
 
 def prune_stale(session: Session, run_id: int, attempt: int) -> None:
     """After a complete rerun, drop what only an earlier attempt of the run saw."""
-    for model in (ProductSnapshot, RankObservation):
+    for model in (ProductSnapshot, RankObservation, SuggestionObservation):
         session.execute(delete(model).where(model.crawl_run_id == run_id,
                                             model.attempt < attempt))
 
@@ -181,3 +195,29 @@ def upsert_snapshots(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def upsert_ranks(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     upsert(session, RankObservation, rows,
            ["crawl_run_id", "keyword_id", "position"], RANK_COLUMNS)
+
+
+def replace_keyword_week(session: Session, week: dt.date, rows: Sequence[dict[str, Any]]) -> None:
+    """Replace the keyword library's rows of ``week`` (a rebuild recomputes the whole week)."""
+    session.execute(delete(KeywordTermWeek).where(KeywordTermWeek.week == week))
+    if rows:
+        session.execute(_insert(session, KeywordTermWeek), list(rows))
+
+
+def upsert_keyword_terms(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Keep one row per group, source and term: first seen is the earliest day a build saw it,
+    last seen the latest (a backfill of an older day moves first_seen back, not last_seen)."""
+    if not rows:
+        return
+    statement = _insert(session, KeywordTerm)
+    new, old = statement.excluded, KeywordTerm.__table__.c
+    newer = new.last_seen >= old.last_seen
+    statement = statement.on_conflict_do_update(
+        index_elements=["group", "source", "term"],
+        set_={"first_seen": case((new.first_seen < old.first_seen, new.first_seen),
+                                 else_=old.first_seen),
+              "last_seen": case((newer, new.last_seen), else_=old.last_seen),
+              **{name: case((newer, new[name]), else_=old[name])
+                 for name in ("frequency", "doc_frequency", "score", "kind", "extra")}})
+    for start in range(0, len(rows), 5000):
+        session.execute(statement, list(rows[start:start + 5000]))

@@ -12,43 +12,16 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
 from config import Config, ConfigError, SiteConfig, find_config_path, load_config
+from monitor import keywords_cli
+from monitor.cliutil import UserError, _config, _date, _step, console
 
 if TYPE_CHECKING:
     from crawlers.items import Money, ProductItem
 
-console = Console(stderr=True, highlight=False)
 EXIT_USER_ERROR = 2
 
 
-class UserError(Exception):
-    """A mistake in how ShopWatch was called: shown as a message, exit status 2."""
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
-def _config(args: argparse.Namespace, upgrade_db: bool = False) -> Config:
-    """The validated config; with ``upgrade_db``, its database brought to the latest schema."""
-    config = load_config(args.config)
-    if upgrade_db:
-        from db.session import upgrade
-
-        upgrade(config.database_url)
-    return config
-
-
-def _step(message: str) -> None:
-    console.print(f"[dim]{dt.datetime.now():%H:%M:%S}[/dim] {message}")
-
-
-# -- commands ------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> int:
     path = find_config_path(args.config)
     if path.exists() and not args.force:
@@ -126,34 +99,6 @@ def cmd_notify(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
     if not files:
         print(f"digest for {args.date} sent to {', '.join(config.email.recipients)}")
-    return 0
-
-
-def cmd_keywords_build(args: argparse.Namespace) -> int:
-    from db.session import session_scope
-    from keywords.library import build_library
-
-    config = _config(args, upgrade_db=True)
-    with session_scope(config.database_url) as session:
-        counts = build_library(session, config, args.date)
-    for group, count in counts.items():
-        print(f"{group}: {count} terms")
-    return 0
-
-
-def cmd_keywords_export(args: argparse.Namespace) -> int:
-    from db.session import session_scope
-    from keywords.export import export
-    from keywords.library import ranked_terms
-
-    config = _config(args, upgrade_db=True)
-    with session_scope(config.database_url) as session:
-        terms = ranked_terms(session, args.group)
-    if not terms:
-        raise UserError("the keyword library is empty"
-                        + (f" for group {args.group!r}" if args.group else "")
-                        + " (run `shopwatch keywords build` or `shopwatch run` first)")
-    print(f"wrote {export(terms, args.format, Path(args.out))} ({len(terms)} terms)")
     return 0
 
 
@@ -477,17 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("monitor", cmd_monitor, "compare a day with history and record alerts", [dated])
     p = add("notify", cmd_notify, "send the day's digest e-mail", [dated])
     p.add_argument("--dry-run", metavar="DIR", help="write the digest as .eml into DIR instead")
-    kw = sub.add_parser("keywords", help="the keyword library", description="keyword library")
-    kw_sub = kw.add_subparsers(dest="kw_command", required=True, metavar="COMMAND")
-    p = kw_sub.add_parser("build", parents=[common, dated], help="rebuild the keyword library",
-                          description="rebuild the keyword library from the day's crawl")
-    p.set_defaults(func=cmd_keywords_build)
-    p = kw_sub.add_parser("export", parents=[common], help="export ranked keywords",
-                          description="export ranked keywords as CSV or XLSX")
-    p.add_argument("--group", help="only this keyword group")
-    p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
-    p.add_argument("--out", required=True, metavar="PATH")
-    p.set_defaults(func=cmd_keywords_export)
+    keywords_cli.register(sub, common, dated)
     add("run", cmd_run, "run the whole daily job once", [dated])
     p = add("demo", cmd_demo, "run the daily job on the bundled demo shop (day 1 and day 2)")
     p.add_argument("--out", default="demo-out", metavar="DIR", help="output folder")

@@ -10,8 +10,8 @@ from pathlib import Path
 from config import Config
 from crawlers.runner import crawl_in_child
 from db.session import session_scope, upgrade
-from keywords.export import export
-from keywords.library import build_library, ranked_terms
+from keywords.export import build_export, export
+from keywords.library import build_library
 from monitor.notify import notify
 from monitor.rules import AlertDraft
 from monitor.runner import run_monitor
@@ -44,9 +44,12 @@ def run_day(config_path: str, config: Config, day: dt.date, *, notify_now: bool 
     out = Path(config.export_dir)
     with session_scope(config.database_url) as session:
         build_library(session, config, day)
-        terms = ranked_terms(session)
+        data = build_export(session, config, day=day)
     for fmt in ("csv", "xlsx"):
-        result.files[f"keywords_{fmt}"] = export(terms, fmt, out / f"keywords-{day}.{fmt}")
+        written = export(data, fmt, out / f"keywords-{day}.{fmt}")
+        result.files[f"keywords_{fmt}"] = written[0]
+        if len(written) > 1:
+            result.files[f"keywords_titles_{fmt}"] = written[1]
     if notify_now:
         step(f"{day}: sending the digest")
         result.files.update(notify(config, day, eml_dir or out))

@@ -1,0 +1,143 @@
+"""``shopwatch keywords build | show | export``: the keyword library from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from monitor.cliutil import UserError, _config, _date
+
+EMPTY = " (run `shopwatch keywords build` or `shopwatch run` first)"
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from db.session import session_scope
+    from keywords.library import build_library, week_of
+
+    config = _config(args, upgrade_db=True)
+    with session_scope(config.database_url) as session:
+        counts = build_library(session, config, args.date, workers=args.workers)
+    print(f"keyword library, week of {week_of(args.date)}:")
+    for group, count in counts.items():
+        print(f"  {group}: {count} terms")
+    return 0
+
+
+def _term_json(term: Any) -> dict[str, Any]:
+    return {"group": term.group, "term": term.term, "kind": term.kind, "score": term.score,
+            "frequency": term.frequency, "doc_frequency": term.doc_frequency,
+            "share": term.share, "top10_share": term.top10_share, "sources": list(term.sources),
+            "first_seen": term.first_seen.isoformat(), "last_seen": term.last_seen.isoformat(),
+            "trend": term.trend, "previous_share": term.previous_share,
+            "change_pct": term.change_pct}
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from db.session import session_scope
+    from keywords.library import load_library
+
+    config = _config(args, upgrade_db=True)
+    with session_scope(config.database_url) as session:
+        library = load_library(session, config, args.group, args.date)
+    if library.week is None:
+        raise UserError("the keyword library is empty"
+                        + (f" for group {args.group!r}" if args.group else "") + EMPTY)
+    terms = library.terms
+    wanted = "new" if args.new else "hot" if args.hot else "fading" if args.fading else None
+    if wanted == "new":
+        terms = [t for t in terms if t.trend == "new"]
+    elif wanted == "hot":
+        terms = sorted((t for t in terms if t.trend in ("new", "rising")),
+                       key=lambda t: (t.group, -t.score))
+    elif wanted == "fading":
+        terms = sorted((t for t in terms if t.trend == "fading"),
+                       key=lambda t: (t.group, t.change_pct or 0.0))
+    else:
+        terms = [t for t in terms if t.score > 0]
+    shown: list[Any] = []
+    per_group: dict[str, int] = {}
+    for term in terms:
+        per_group[term.group] = per_group.get(term.group, 0) + 1
+        if per_group[term.group] <= args.limit:
+            shown.append(term)
+    if args.json:
+        print(json.dumps({"week": library.week.isoformat(),
+                          "previous_week": library.previous_week.isoformat()
+                          if library.previous_week else None,
+                          "terms": [_term_json(t) for t in shown]}, ensure_ascii=False))
+        return 0
+    title = f"keywords, week of {library.week}" + (f" ({wanted})" if wanted else "")
+    if library.previous_week is None:
+        title += " - no earlier week to compare with yet"
+    else:
+        title += f", compared with the week of {library.previous_week}"
+    table = Table(title=title)
+    for name in ("group", "#", "term", "score", "docs", "share", "top-10", "trend", "change"):
+        table.add_column(name, justify="right" if name in ("#", "score", "docs") else "left")
+    rank: dict[str, int] = {}
+    for t in shown:
+        rank[t.group] = rank.get(t.group, 0) + 1
+        change = "" if t.change_pct is None else f"{t.change_pct:+.0f}%"
+        table.add_row(t.group, str(rank[t.group]), t.term, f"{t.score:.1f}",
+                      str(t.doc_frequency), f"{t.share:.0%}", f"{t.top10_share:.0%}", t.trend,
+                      change)
+    Console(width=int(os.environ.get("COLUMNS", "120"))).print(table)
+    if not shown:
+        print("no terms" + (f" are {wanted}" if wanted else ""))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from db.session import session_scope
+    from keywords.export import build_export, export
+
+    config = _config(args, upgrade_db=True)
+    with session_scope(config.database_url) as session:
+        data = build_export(session, config, args.group, args.date)
+    if not data.library.terms:
+        raise UserError("the keyword library is empty"
+                        + (f" for group {args.group!r}" if args.group else "") + EMPTY)
+    for path in export(data, args.format, Path(args.out)):
+        print(f"wrote {path}")
+    print(f"{len(data.library.terms)} terms, week of {data.library.week}; "
+          f"{len(data.products)} own product(s) with title suggestions")
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser,
+             dated: argparse.ArgumentParser) -> None:
+    """Add ``keywords build|show|export`` to the command parser."""
+    kw = sub.add_parser("keywords", help="the keyword library", description="keyword library")
+    kw_sub = kw.add_subparsers(dest="kw_command", required=True, metavar="COMMAND")
+    p = kw_sub.add_parser("build", parents=[common, dated], help="rebuild the keyword library",
+                          description="recompute the library of the day's week from the crawls")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="segment in N processes (worth it from about 100,000 titles)")
+    p.set_defaults(func=cmd_build)
+    optional_date: Sequence[argparse.ArgumentParser] = [common]
+    p = kw_sub.add_parser("show", parents=optional_date, help="show ranked, hot or new terms",
+                          description="show a week's terms (default: the latest week built)")
+    p.add_argument("--group", help="only this keyword group")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--hot", action="store_true", help="new and rising terms")
+    which.add_argument("--new", action="store_true", help="terms no earlier week had")
+    which.add_argument("--fading", action="store_true", help="terms used less than last week")
+    p.add_argument("--date", type=_date, help="a day of the week to show (YYYY-MM-DD)")
+    p.add_argument("--limit", type=int, default=30, help="terms per group (default 30)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_show)
+    p = kw_sub.add_parser("export", parents=optional_date, help="export keyword lists",
+                          description="ranked terms, coverage of own titles and title "
+                                      "suggestions as CSV or XLSX")
+    p.add_argument("--group", help="only this keyword group")
+    p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    p.add_argument("--out", required=True, metavar="PATH")
+    p.add_argument("--date", type=_date, help="a day of the week to export (default: latest)")
+    p.set_defaults(func=cmd_export)
