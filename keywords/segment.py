@@ -143,8 +143,12 @@ class Segmenter:
         """jieba's part of speech: the dictionary's, else jieba.posseg's guess for the word."""
         tag = self.tags.get(word)
         if tag is None:
-            pairs = self.tagger.lcut(word)
-            tag = "eng" if word.isascii() else (pairs[-1].flag if pairs else "x")
+            if word.isascii():
+                return "eng"
+            # A word jieba's HMM made up: a function word in it (这是 = 这/r 是/v) makes it
+            # one; otherwise its head, the last part, gives the tag (带屏 = 带/v 屏/ng).
+            flags = [pair.flag for pair in self.tagger.lcut(word)]
+            tag = "x" if not flags or DROP_POS.intersection(flags) else flags[-1]
         return tag
 
     def _keep(self, token: str) -> str | None:

@@ -86,8 +86,16 @@ def suggest_title(*, ranked: Sequence[str], limit: int, unit: str, brand: str | 
             continue
         if term not in must and compact(term) in excluded:
             continue
-        if fits([*chosen, term]):
-            chosen.append(term)
+        # a phrase takes the place of the words of it already chosen (静音 加湿器 for 加湿器)
+        parts = [t for t in chosen if t in term.split()]
+        candidate = [t for t in chosen if t not in parts] + [term]
+        if fits(candidate):
+            chosen = candidate
+            if core in parts:
+                core = term
+            if brand in parts:
+                brand = term
+            keep = [term if k in parts else k for k in keep]
     # Written as titles are: brand and model first, the product noun last.
     head = [t for t in chosen if t in (brand, *keep)]
     tail = [t for t in chosen if t == core]

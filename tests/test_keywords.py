@@ -1,23 +1,49 @@
-"""Segmentation with an own jieba tokenizer, and keyword statistics."""
+"""Segmentation with an own jieba tokenizer (rjieba where it agrees), statistics and phrases."""
 
 from __future__ import annotations
 
+import itertools
+import random
+
 import jieba
+import pytest
 
-from keywords.library import Document, rank_weight, term_stats
+from keywords.corpus import TitleCorpus
 from keywords.segment import Segmenter, normalise, segment
+from keywords.stats import Document, count_documents, find_phrases, rank_weight, term_rows
+from keywords.titles import (
+    forbidden_in,
+    forbidden_words,
+    suggest_title,
+    title_length,
+)
 
 
-def test_specs_and_model_numbers_stay_whole() -> None:
+def test_user_dictionary_words_and_specs_stay_whole() -> None:
     assert segment("追觅X10 Pro 扫拖一体 自动集尘 扫地机器人") == [
         "追觅", "x10 pro", "扫拖一体", "自动集尘", "扫地机器人"]
     assert segment("静音扫地机器人 2000Pa 4000mAh 5L") == [
         "静音", "扫地机器人", "2000pa", "4000mah", "5l"]
+    assert segment("科沃斯智能门锁 云鲸洗地机 戴森空气净化器 石头加湿器") == [
+        "科沃斯", "智能门锁", "云鲸", "洗地机", "戴森", "空气净化器", "石头", "加湿器"]
 
 
-def test_normalisation_full_width_case_punctuation_emoji() -> None:
-    assert normalise("ＡＢＣ１２３！🔥") .split() == ["abc123"]
-    assert segment("【包邮】米家 空气净化器！！🔥") == ["米家", "空气净化器"]
+@pytest.mark.parametrize(("text", "words"), [
+    ("ＡＢＣ１２３！🔥", ["abc123"]),                       # full-width to half-width, emoji
+    ("【包邮】米家 空气净化器！！🔥", ["米家", "空气净化器"]),  # brackets, boilerplate
+    ("美的1.5匹变频空调", ["美的", "1.5匹", "变频空调"]),      # a decimal spec with its unit
+    ("99.9%除菌 3.5寸屏", ["99.9%", "除菌", "3.5寸", "屏"][:3]),
+    ("2024新款 小米 WiFi 智能插座", ["小米", "wifi", "智能插座"]),  # a bare number is no term
+    ("X10PRO 追觅", ["x10pro", "追觅"]),
+    ("s7 max／石头", ["s7 max", "石头"]),
+])
+def test_normalisation(text: str, words: list[str]) -> None:
+    assert segment(text) == words
+
+
+def test_normalise_keeps_spec_characters_only() -> None:
+    assert normalise("ＡＢＣ１２３！🔥").split() == ["abc123"]
+    assert normalise("a_b,c;d").split() == ["a", "b", "c", "d"]
 
 
 def test_same_text_same_words_whatever_the_global_jieba_did() -> None:
@@ -34,15 +60,119 @@ def test_same_text_same_words_whatever_the_global_jieba_did() -> None:
 def test_project_words_and_stop_words() -> None:
     custom = Segmenter(user_words=["静音款"], stop_words=["家用"])
     assert custom.segment("静音款家用加湿器") == ["静音款", "加湿器"]
+    # particles, pronouns, shop boilerplate are not product words
+    assert segment("这是我们的正品包邮爆款加湿器和除湿机") == ["加湿器", "除湿机"]
+    assert segment("the best robot vacuum for pets") == ["best", "robot", "vacuum", "pets"]
 
 
-def test_rank_weighted_scores() -> None:
-    docs = [Document("扫地机器人", "search_term"),
-            Document("追觅 自动集尘 扫地机器人", "competitor_title", rank_weight(1)),
-            Document("石头 激光导航 扫地机器人", "competitor_title", rank_weight(30))]
-    stats = term_stats(docs, Segmenter(), top10={1})
-    titles = stats.by_source["competitor_title"]
-    assert titles["自动集尘"].score > titles["激光导航"].score  # rank 1 beats rank 30
-    assert titles["扫地机器人"].frequency == 2 and titles["扫地机器人"].doc_frequency == 2
-    assert titles["自动集尘"].top10_docs == 1 and titles["激光导航"].top10_docs == 0
+def test_rjieba_gives_jiebas_words_on_a_generated_corpus() -> None:
+    """The fast path must equal the reference: 20,000 generated titles plus odd characters
+    (CJK extension A, kana, accents, decimals, underscores) that the two cutters read apart."""
+    fast, reference = Segmenter(), Segmenter(engine="jieba")
+    assert fast.engine == "rjieba" and reference.engine == "jieba"
+    rng = random.Random(5)
+    odd = ["㐀㐁", "カメラ", "café", "1.5l", "a.b.c", "x_y", "\ue000", "٣", "ǅ", "①"]
+    titles = list(TitleCorpus(seed=11).titles(20000))
+    titles += [f"{t}{rng.choice(odd)}{t[:5]}" for t in titles[:2000]]
+    for start in range(0, len(titles), 500):
+        batch = titles[start:start + 500]
+        assert fast.flat(batch) == reference.flat(batch)
+    # and the plain cut itself, where no spec was taken out first
+    for title in titles[:5000]:
+        plain = "".join(ch for ch in normalise(title) if "\u4e00" <= ch <= "\u9fd5" or ch == " ")
+        assert fast.cut(plain) == reference.tokenizer.lcut(plain, HMM=True)
+
+
+def test_a_batch_segments_as_its_texts_one_by_one() -> None:
+    seg = Segmenter()
+    titles = list(TitleCorpus(seed=3).titles(300))
+    one_by_one = [seg.words(t) for t in titles]
+    flat = seg.flat(titles)
+    split = [list(g) for is_doc, g in itertools.groupby(flat, lambda w: w == "\ue000")
+             if not is_doc]
+    assert [w for w in flat if w == "\ue000"] == ["\ue000"] * 300
+    assert [s for s in split] == [w for w in one_by_one if w]
+
+
+def _docs(texts: list[str], source: str = "competitor_title") -> list[Document]:
+    return [Document(t, source, "清洁", rank_weight(i + 1), top10=i < 10)
+            for i, t in enumerate(texts)]
+
+
+def test_rank_weighted_scores_and_top10_share() -> None:
+    docs = [Document("扫地机器人", "search_term", "清洁"),
+            Document("追觅 自动集尘 扫地机器人", "competitor_title", "清洁", rank_weight(1), True),
+            Document("石头 激光导航 扫地机器人", "competitor_title", "清洁", rank_weight(30))]
+    rows = {(r.source, r.term): r for r in term_rows(count_documents(docs, Segmenter()))}
+    assert rows["competitor_title", "自动集尘"].score > rows["competitor_title", "激光导航"].score
+    robot = rows["competitor_title", "扫地机器人"]
+    assert (robot.frequency, robot.doc_frequency, robot.documents) == (2, 2, 2)
+    assert rows["competitor_title", "自动集尘"].top10_share == 1.0
+    assert rows["competitor_title", "激光导航"].top10_share == 0.0
+    assert rows["search_term", "扫地机器人"].documents == 1
     assert rank_weight(1) == 1.0 and rank_weight(3) == 0.5
+
+
+def test_document_frequency_counts_a_repeated_word_once() -> None:
+    rows = term_rows(count_documents(_docs(["加湿器 家用 加湿器", "加湿器 卧室"]), Segmenter()))
+    humidifier = next(r for r in rows if r.term == "加湿器")
+    assert (humidifier.frequency, humidifier.doc_frequency) == (3, 2)
+
+
+def test_a_phrase_is_found_from_co_occurrence() -> None:
+    """静音 always right before 扫地机器人, other words in random order: only that pair is a
+    phrase."""
+    rng = random.Random(1)
+    others = ["家用", "智能", "自清洁", "激光导航", "避障", "超薄", "大吸力", "全自动"]
+    texts = []
+    for i in range(200):
+        words = rng.sample(others, 3)
+        words.insert(rng.randint(0, 3), "静音扫地机器人" if i % 4 == 0 else "扫地机器人")
+        texts.append(" ".join(words))
+    counts = count_documents(_docs(texts), Segmenter())
+    phrases = find_phrases(counts)["清洁"]
+    assert list(phrases) == [("静音", "扫地机器人")]
+    row = next(r for r in term_rows(counts) if r.term == "静音 扫地机器人")
+    assert row.kind == "phrase" and row.frequency == row.doc_frequency == 50
+
+
+def test_worker_processes_count_what_one_process_counts() -> None:
+    docs = [Document(t, "competitor_title", f"g{i % 3}", rank_weight(i % 40 + 1), i % 40 < 10)
+            for i, t in enumerate(TitleCorpus(seed=9).titles(12000))]
+    seg = Segmenter()
+    one = term_rows(count_documents(docs, seg, workers=1))
+    two = term_rows(count_documents(iter(docs), seg, workers=2))
+    assert sorted(one, key=repr) == sorted(two, key=repr)
+
+
+def test_title_length_counts_bytes_as_taobao_does() -> None:
+    assert title_length("智享X10 Pro 扫地机器人", "bytes") == 4 + 8 + 10
+    assert title_length("智享X10 Pro 扫地机器人", "chars") == 2 + 8 + 5
+
+
+def test_forbidden_words_are_found_and_never_suggested() -> None:
+    forbidden = forbidden_words(["爆品"])
+    assert forbidden_in("全网最低价 第一品牌 扫地机器人", forbidden) == [
+        "全网最低", "第一品牌", "最低价"]  # 最 is in them: not reported on its own
+    assert forbidden_in("ＮＯ．１ 加湿器", forbidden) == ["no.1"]
+    assert forbidden_in("今日爆品", forbidden) == ["爆品"]
+    assert forbidden_in("静音 加湿器", forbidden) == []
+    s = suggest_title(ranked=["顶级", "最新款", "静音", "100%除菌"], limit=60, unit="bytes",
+                      brand="智享", core="加湿器", forbidden=forbidden)
+    assert s.terms == ("智享", "静音", "加湿器")
+
+
+def test_suggestion_keeps_brand_model_and_noun_and_never_exceeds_the_limit() -> None:
+    rng = random.Random(4)
+    vocab = ["静音", "家用", "卧室", "大容量", "无雾", "恒湿", "除菌", "上加水", "客厅", "母婴",
+             "智能", "定时", "纯净型", "办公室", "wifi", "app", "静音 加湿器", "加湿器 家用"]
+    for _ in range(500):
+        limit, unit = rng.choice([(60, "bytes"), (90, "bytes"), (40, "chars"), (20, "bytes")])
+        s = suggest_title(ranked=rng.sample(vocab, 12), limit=limit, unit=unit, brand="智享",
+                          core="加湿器", keep=["x3 max"], exclude=["美的"])
+        assert s.length == title_length(s.title, unit) <= limit
+        if limit >= 30:
+            assert s.terms[:2] == ("智享", "x3 max") and "加湿器" in s.terms[-1].split()
+    s = suggest_title(ranked=["美的", "静音 加湿器", "静音", "家用"], limit=60, unit="bytes",
+                      brand="智享", core="加湿器", exclude=["美的"])
+    assert s.title == "智享 家用 静音加湿器"  # another brand is not suggested; no word twice
