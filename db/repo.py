@@ -78,8 +78,8 @@ def add_suggestions(session: Session, site_id: int, group: str, seed: str,
         return
     upsert(session, Keyword, [{"site_id": site_id, "term": term, "group": group,
                                "source": "suggestion"} for term in terms], ["site_id", "term"])
-    ids = dict(session.execute(select(Keyword.term, Keyword.id).where(
-        Keyword.site_id == site_id, Keyword.term.in_(terms))).tuples())
+    ids = {term: kid for term, kid in session.execute(select(Keyword.term, Keyword.id).where(
+        Keyword.site_id == site_id, Keyword.term.in_(terms)))}
     upsert(session, SuggestionObservation,
            [{"crawl_run_id": run_id, "keyword_id": ids[term], "seed": seed[:256],
              "position": position, "attempt": attempt}

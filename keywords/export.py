@@ -103,13 +103,13 @@ def own_products(session: Session, groups: Sequence[str]) -> list[OwnProduct]:
     ranked = (select(Keyword.group, RankObservation.product_id).distinct()
               .join(Keyword, Keyword.id == RankObservation.keyword_id)
               .where(Keyword.group.in_(groups)))
-    pairs = {(group, pid) for group, pid in session.execute(ranked).tuples()}
+    pairs = {(group, pid) for group, pid in session.execute(ranked)}
     statement = (select(Product, Site.name).join(Site, Site.id == Product.site_id)
                  .where(Product.is_own, or_(Product.group.in_(groups),
                                             Product.id.in_({pid for _g, pid in pairs})))
                  .order_by(Site.name, Product.external_id))
     out = []
-    for product, site in session.execute(statement).tuples():
+    for product, site in session.execute(statement):
         for group in groups:
             if product.title and (product.group == group or (group, product.id) in pairs):
                 out.append(OwnProduct(group, site, product.external_id, product.title))

@@ -52,7 +52,7 @@ def _latest_titles(session: Session, product_ids: list[int], start: dt.date,
                  .where(CrawlRun.day.between(start, end), ProductSnapshot.title.is_not(None),
                         ProductSnapshot.product_id.in_(product_ids))
                  .order_by(CrawlRun.day))
-    return {pid: title for pid, title in session.execute(statement).tuples() if title}
+    return {pid: title for pid, title in session.execute(statement) if title}
 
 
 def documents(session: Session, config: Config, start: dt.date, end: dt.date,
@@ -66,7 +66,7 @@ def documents(session: Session, config: Config, start: dt.date, end: dt.date,
         .join(CrawlRun, CrawlRun.id == SuggestionObservation.crawl_run_id)
         .where(CrawlRun.day.between(start, end))
         .group_by(Keyword.group, Keyword.term).order_by(Keyword.group, Keyword.term))
-    for group, term, position in session.execute(suggestions).tuples():
+    for group, term, position in session.execute(suggestions):
         yield Document(term, "suggestion", group, rank_weight(int(position)))
     ranked = (
         select(Keyword.group, Product.id, Product.is_own, Product.title,
@@ -77,7 +77,7 @@ def documents(session: Session, config: Config, start: dt.date, end: dt.date,
         .where(CrawlRun.day.between(start, end), RankObservation.organic_position.is_not(None))
         .group_by(Keyword.group, Product.id, Product.is_own, Product.title)
         .order_by(Keyword.group, Product.id))
-    rows = list(session.execute(ranked).tuples())
+    rows = list(session.execute(ranked))
     titles = _latest_titles(session, sorted({row[1] for row in rows}), start, end)
     for group, product_id, own, current, best_position in rows:
         text = titles.get(product_id) or current
@@ -199,12 +199,12 @@ def load_library(session: Session, config: Config, group: str | None = None,
     before, before_docs = _merge(_week_rows(session, previous, group)) if previous else ({}, {})
     seen_earlier = set(session.execute(
         select(KeywordTermWeek.group, KeywordTermWeek.term).distinct()
-        .where(KeywordTermWeek.week < week)).tuples())
+        .where(KeywordTermWeek.week < week)))
     registry: dict[tuple[str, str], tuple[dt.date, dt.date]] = {}
     for grp, term, first, last in session.execute(
             select(KeywordTerm.group, KeywordTerm.term, func.min(KeywordTerm.first_seen),
                    func.max(KeywordTerm.last_seen)).group_by(KeywordTerm.group,
-                                                             KeywordTerm.term)).tuples():
+                                                             KeywordTerm.term)):
         registry[grp, term] = (first, last)
     library = config.keyword_library
     terms = []

@@ -84,8 +84,9 @@ def suggest_title(*, ranked: Sequence[str], limit: int, unit: str, brand: str | 
     for term in [*must, *ranked]:
         if not term.strip() or covered(term) or forbidden_in(term, forbidden):
             continue
-        if term not in must and compact(term) in excluded:
-            continue
+        if term not in must and excluded.intersection([compact(term), *map(compact,
+                                                                     term.split())]):
+            continue  # another brand, also inside a phrase (追觅 扫地机器人)
         # a phrase takes the place of the words of it already chosen (静音 加湿器 for 加湿器)
         parts = [t for t in chosen if t in term.split()]
         candidate = [t for t in chosen if t not in parts] + [term]
