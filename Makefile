@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint setup chromium services bench clean
+.PHONY: demo test lint setup chromium services bench bench-keywords clean
 
 demo: setup chromium
 	$(BIN)/shopwatch demo --out demo-out
@@ -17,6 +17,9 @@ test: setup chromium services
 
 bench: setup chromium
 	$(BIN)/python bench/crawl/run.py
+
+bench-keywords: setup
+	$(BIN)/python bench/keywords/run.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -58,12 +58,17 @@ class TitleCorpus:
         self.general_weights = [1.0 / (rank + 10) for rank in range(len(self.general))]
 
     def titles(self, n: int) -> Iterator[str]:
+        for _noun, title in self.items(n):
+            yield title
+
+    def items(self, n: int) -> Iterator[tuple[str, str]]:
+        """(product noun, title) pairs: the noun is the title's product group."""
         rng = random.Random(self.seed)
         for _ in range(n):
-            yield self._title(rng)
+            noun = rng.choice(NOUNS)
+            yield noun, self._title(rng, noun)
 
-    def _title(self, rng: random.Random) -> str:
-        noun = rng.choice(NOUNS)
+    def _title(self, rng: random.Random, noun: str) -> str:
         model = f"{rng.choice(SERIES)}{rng.randint(1, 30)}{rng.choice(['', ' Pro', ' Max', ''])}"
         words = [*rng.sample(ATTRIBUTES, rng.randint(1, 3)), rng.choice(MODIFIERS)]
         words += rng.choices(self.general, self.general_weights, k=rng.randint(0, 1))

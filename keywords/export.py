@@ -62,6 +62,7 @@ class KeywordExport:
     library: Library
     products: list[OwnProduct]
     suggestions: list[Suggestion]
+    missing: list[list[str]]  # per own product: top terms its title lacks (the coverage gap)
     forbidden: list[str]
 
     def term_rows(self) -> list[list[object]]:
@@ -84,18 +85,13 @@ class KeywordExport:
 
     def title_rows(self) -> list[list[object]]:
         rows: list[list[object]] = []
-        for product, s in zip(self.products, self.suggestions, strict=True):
-            missing = [t.term for t in self._top(product.group, 10)
-                       if not has_term(product.title, t.term)]
+        for product, s, missing in zip(self.products, self.suggestions, self.missing,
+                                       strict=True):
             rows.append([product.group, product.site, product.product_id, product.title,
                          title_length(product.title, s.unit), s.limit, s.unit,
                          "|".join(forbidden_in(product.title, self.forbidden)),
                          "|".join(missing), "|".join(s.terms), s.title, s.length])
         return rows
-
-    def _top(self, group: str, n: int) -> list[LibraryTerm]:
-        return [t for t in self.library.terms if t.group == group and t.score > 0
-                and not forbidden_in(t.term, self.forbidden)][:n]
 
 
 def own_products(session: Session, groups: Sequence[str]) -> list[OwnProduct]:
@@ -148,7 +144,7 @@ def build_export(session: Session, config: Config, group: str | None = None,
     own_brands = [normalise(b).strip() for b in config.own.brands]
     limits = {site.name: site.title_limit() for site in config.sites}
     nouns = product_nouns(config, segmenter)
-    suggestions = []
+    suggestions, missing = [], []
     for product in products:
         terms = [t for t in library.terms if t.group == product.group and t.score > 0]
         title = normalise(product.title)
@@ -160,11 +156,14 @@ def build_export(session: Session, config: Config, group: str | None = None,
         ranked = [t.term for t in terms
                   if not any(ch.isdigit() for ch in t.term) or has_term(title, t.term)]
         limit, unit = limits.get(product.site, (60, "bytes"))
+        exclude = (brands - set(own_brands)) | set(nouns.get(product.group, [])) - {core}
         suggestions.append(suggest_title(
             ranked=ranked, limit=limit, unit=unit, brand=brand, core=core, keep=models[:1],
-            forbidden=forbidden,
-            exclude=(brands - set(own_brands)) | set(nouns.get(product.group, [])) - {core}))
-    return KeywordExport(library, products, suggestions, forbidden)
+            forbidden=forbidden, exclude=exclude))
+        usable = [t for t in ranked if not forbidden_in(t, forbidden)
+                  and not exclude.intersection([t, *t.split()])]
+        missing.append([t for t in usable if not has_term(title, t)][:10])
+    return KeywordExport(library, products, suggestions, missing, forbidden)
 
 
 def _csv(path: Path, header: Sequence[object], rows: list[list[object]]) -> None:
