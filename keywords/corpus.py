@@ -8,6 +8,7 @@ the vocabulary grows as real titles' does. Same seed, same titles, on every mach
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,7 +56,8 @@ class TitleCorpus:
         self.seed = seed
         self.general = _dictionary_words()
         # Zipf-like weights: a few general words are common, most are rare, as in real titles.
-        self.general_weights = [1.0 / (rank + 10) for rank in range(len(self.general))]
+        self.general_weights = list(itertools.accumulate(
+            1.0 / (rank + 10) for rank in range(len(self.general))))
 
     def titles(self, n: int) -> Iterator[str]:
         for _noun, title in self.items(n):
@@ -71,7 +73,8 @@ class TitleCorpus:
     def _title(self, rng: random.Random, noun: str) -> str:
         model = f"{rng.choice(SERIES)}{rng.randint(1, 30)}{rng.choice(['', ' Pro', ' Max', ''])}"
         words = [*rng.sample(ATTRIBUTES, rng.randint(1, 3)), rng.choice(MODIFIERS)]
-        words += rng.choices(self.general, self.general_weights, k=rng.randint(0, 1))
+        words += rng.choices(self.general, cum_weights=self.general_weights,
+                             k=rng.randint(0, 1))
         rng.shuffle(words)
         if rng.random() < 0.5:
             words.append(rng.choice(SPECS))

@@ -32,7 +32,10 @@ log = logging.getLogger(__name__)
 DATA = Path(__file__).with_name("data")
 PROJECT_WORD_FREQ = 50000  # what a config word weighs, as jieba's add_word frequency
 # Everything but letters, digits and CJK becomes a space; "." and "%" stay for specs (1.5l, 99%).
-NON_TOKEN = re.compile(r"[^\w.%\ue000]+")  # and "_", replaced on its own (faster than |_+)
+# Not single spaces: a title has several, and replacing a space by a space costs a match each.
+NON_TOKEN = re.compile(r"[^\w .%\ue000]+")  # and "_", replaced on its own
+# Characters NFKC may change: all but ASCII, CJK unified ideographs and the batch marker.
+MAYBE_NOT_NFKC = re.compile(r"[^\x00-\x7f\u4e00-\u9fff\ue000]+")
 UNITS = r"(?:%|英寸|寸|毫升|升|档|挡|匹|瓦)"
 MODEL_SUFFIX = r"(?: (?:pro|max|plus|ultra|mini|lite|se|air)(?![a-z\d]))?"
 # Model numbers and specs stay whole: "x10 pro", "5l", "1.5l", "2000pa", "4000mah", "99.9%",
@@ -51,15 +54,18 @@ DROP_POS = frozenset(("c", "e", "f", "h", "k", "m", "mq", "o", "p", "q", "r", "r
 DROPPED = None  # a word that is not kept; it also breaks adjacency for phrases
 
 
+def _nfkc(match: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", match.group())
+
+
 def normalise(text: str) -> str:
     """NFKC (full-width to half-width), lower case, punctuation and emoji to spaces.
 
-    NFKC runs only on the texts of a batch (separated by DOC) that need it: it is the slowest
-    step, and most titles are already in normal form once punctuation is set aside.
+    NFKC runs only on the characters that are not already in normal form for certain (ASCII,
+    CJK unified ideographs): it is the slowest step, and most of a title is Chinese or ASCII.
     """
-    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
-        text = DOC.join(part if unicodedata.is_normalized("NFKC", part)
-                        else unicodedata.normalize("NFKC", part) for part in text.split(DOC))
+    if not text.isascii():
+        text = MAYBE_NOT_NFKC.sub(_nfkc, text)
     return NON_TOKEN.sub(" ", text.lower()).replace("_", " ")
 
 
@@ -98,6 +104,19 @@ def _rjieba_cutter(words: list[tuple[str, int, str]],
     return lambda text: cut(text, True)
 
 
+class _Fates(dict[str, str | None]):
+    """Raw token -> kept word, DROPPED or a marker. A token seen before is a C-speed lookup; a
+    new one is decided once, by ``decide``."""
+
+    def __init__(self, decide: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self.decide = decide
+
+    def __missing__(self, token: str) -> str | None:
+        fate = self[token] = self.decide(token)
+        return fate
+
+
 class Segmenter:
     """Own tokenizer, user dictionary, stop words and part-of-speech filter.
 
@@ -123,7 +142,8 @@ class Segmenter:
         self.engine = "rjieba" if fast else "jieba"
         self._fast_cut = fast
         # raw token -> kept word, DROPPED, or a marker; every token's fate is decided once
-        self._kept: dict[str, str | None] = {" ": SPACE, SEP: SEP, DOC: DOC}
+        self._kept = _Fates(self._keep)
+        self._kept.update({" ": SPACE, SEP: SEP, DOC: DOC})
 
     def cut(self, plain: str) -> list[str]:
         """Raw tokens of normalised text without specs, as jieba's ``lcut`` gives them."""
@@ -178,11 +198,8 @@ class Segmenter:
         specs = iter(list(map(self._spec, pieces[1::2])))
         plain = NOT_CUT.sub(" ", SEP.join(pieces[0::2]))
         tokens = self.cut(plain)
-        kept = self._kept
-        for token in set(tokens).difference(kept):
-            kept[token] = self._keep(token)
         return [next(specs) if word is SEP else word
-                for word in map(kept.__getitem__, tokens) if word is not SPACE]
+                for word in map(self._kept.__getitem__, tokens) if word is not SPACE]
 
     def words(self, text: str) -> list[str | None]:
         """Kept words in order, ``None`` where a dropped word stood (it breaks phrases)."""

@@ -10,7 +10,8 @@
    processes; then storing the rows into SQLite.
 4. Memory as the input grows: the build over the first 250,000 / 500,000 / 1,000,000 titles,
    each in a fresh process, peak RSS reported.
-5. rjieba vs jieba: ShopWatch's words with each engine on the first 50,000 titles.
+5. Segmentation alone (ShopWatch's words, no counting), for where the time goes.
+6. rjieba vs jieba: ShopWatch's words with each engine on the first 50,000 titles.
 
 Every stage runs in its own child process (a clean peak RSS). Figures go to bench/README.md.
 """
@@ -92,7 +93,7 @@ def stage_build(path: Path, limit: int | None, workers: int, store: bool) -> dic
     seconds = time.perf_counter() - start
     result: dict[str, object] = {
         "workers": workers, "seconds": round(seconds, 2), "titles": sum(
-            counts.documents.values()), "characters": counts.characters,
+            t.documents for t in counts.tables.values()), "characters": counts.characters,
         "chars_per_s": round(counts.characters / seconds), "rows": len(rows),
         "phrases": sum(r.kind == "phrase" for r in rows),
         "pairs_forgotten": counts.pairs_forgotten}
@@ -123,6 +124,26 @@ def _store(rows: list[object]) -> float:
     return round(time.perf_counter() - start, 2)
 
 
+def stage_segment(path: Path, limit: int | None) -> dict[str, object]:
+    """Segmentation alone: ShopWatch's words (normalised, specs whole, filtered) per title."""
+    from keywords.segment import Segmenter
+
+    segmenter = Segmenter()
+    start = time.perf_counter()
+    characters = words = 0
+    batch: list[str] = []
+    for _group, _rank, title in _lines(path, limit):
+        characters += len(title)
+        batch.append(title)
+        if len(batch) == 1000:
+            words += len(segmenter.flat(batch))
+            batch = []
+    words += len(segmenter.flat(batch))
+    seconds = time.perf_counter() - start
+    return {"seconds": round(seconds, 2), "characters": characters,
+            "chars_per_s": round(characters / seconds)}
+
+
 def stage_identity(path: Path, limit: int) -> dict[str, object]:
     from keywords.segment import Segmenter
 
@@ -143,7 +164,7 @@ def main() -> None:
     parser.add_argument("--titles", type=int, default=1_000_000)
     parser.add_argument("--data", default="/tmp/shopwatch-bench-titles.tsv")
     parser.add_argument("--out", default=str(ROOT / "bench" / "keywords" / "results.json"))
-    parser.add_argument("--stage", choices=["jieba", "build", "identity"])
+    parser.add_argument("--stage", choices=["jieba", "segment", "build", "identity"])
     parser.add_argument("--limit", type=int)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--store", action="store_true")
@@ -151,6 +172,9 @@ def main() -> None:
     path = Path(args.data)
     if args.stage == "jieba":
         print(json.dumps(stage_jieba(path, args.limit)))
+        return
+    if args.stage == "segment":
+        print(json.dumps(stage_segment(path, args.limit)))
         return
     if args.stage == "build":
         print(json.dumps(stage_build(path, args.limit, args.workers, args.store)))
@@ -165,6 +189,8 @@ def main() -> None:
     print("generated", results["generate"], flush=True)
     results["jieba_lcut"] = _child("--stage", "jieba", "--data", str(path))
     print("jieba.lcut", results["jieba_lcut"], flush=True)
+    results["segment_only"] = _child("--stage", "segment", "--data", str(path))
+    print("segmentation only", results["segment_only"], flush=True)
     builds = []
     for workers in (1, 2):
         builds.append(_child("--stage", "build", "--data", str(path), "--workers",
@@ -179,8 +205,10 @@ def main() -> None:
     results["identity"] = _child("--stage", "identity", "--data", str(path))
     print("identity", results["identity"], flush=True)
     jieba_s = float(results["jieba_lcut"]["seconds"])  # type: ignore[index]
-    results["speedup"] = {f"workers_{b['workers']}": round(jieba_s / float(b["seconds"]), 1)
+    results["speedup"] = {f"build_workers_{b['workers']}": round(jieba_s / float(b["seconds"]), 1)
                           for b in builds}  # type: ignore[arg-type]
+    results["speedup"]["segmentation_only"] = round(  # type: ignore[index]
+        jieba_s / float(results["segment_only"]["seconds"]), 1)  # type: ignore[index]
     print("speed-up over jieba.lcut", results["speedup"], flush=True)
     Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 
