@@ -176,3 +176,52 @@ def test_suggestion_keeps_brand_model_and_noun_and_never_exceeds_the_limit() -> 
     s = suggest_title(ranked=["美的", "静音 加湿器", "静音", "家用"], limit=60, unit="bytes",
                       brand="智享", core="加湿器", exclude=["美的"])
     assert s.title == "智享 家用 静音加湿器"  # another brand is not suggested; no word twice
+
+
+def test_jieba_does_the_work_when_rjieba_cuts_a_word_differently(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import sys
+    import types
+
+    class Disagreeing:
+        def add_word(self, word: str, freq: int, tag: str) -> None:
+            pass
+
+        def cut(self, text: str, hmm: bool) -> list[str]:
+            return list(text)  # every character alone: not jieba's answer
+
+    monkeypatch.setitem(sys.modules, "rjieba", types.SimpleNamespace(Jieba=Disagreeing))
+    seg = Segmenter()
+    assert seg.engine == "jieba" and "segmenting with jieba" in caplog.text
+    assert seg.segment("追觅扫地机器人") == ["追觅", "扫地机器人"]
+    monkeypatch.setitem(sys.modules, "rjieba", None)  # the wheel is missing
+    assert Segmenter().engine == "jieba"
+
+
+def test_pair_memory_is_bounded_and_frequent_pairs_survive(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from keywords import stats
+
+    monkeypatch.setattr(stats, "PAIR_LIMIT", 3000)
+    titles = list(TitleCorpus(seed=2).titles(20000))
+    titles += ["静音 扫地机器人"] * 200
+    counts = count_documents([Document(t, "competitor_title", "g") for t in titles], Segmenter())
+    assert counts.pairs_forgotten > 0
+    assert sum(len(t.pairs.freq) for t in counts.tables.values()) <= 3000 + 16 * 12 * 1000
+    assert ("静音", "扫地机器人") in find_phrases(counts)["g"]
+
+
+def test_one_title_limit_per_site() -> None:
+    from pydantic import ValidationError
+
+    from config.schema import SiteConfig
+
+    with pytest.raises(ValidationError, match="set one of them"):
+        SiteConfig(name="tb", adapter="taobao", base_url="https://s.taobao.com",
+                   title_limit_bytes=60, title_limit_chars=30)
+    assert SiteConfig(name="tb", adapter="taobao", base_url="https://x").title_limit() == (
+        60, "bytes")
+    assert SiteConfig(name="az", adapter="amazon", base_url="https://x").title_limit() == (
+        200, "chars")
+    assert SiteConfig(name="jd", adapter="jd", base_url="https://x",
+                      title_limit_bytes=100).title_limit() == (100, "bytes")
