@@ -41,7 +41,7 @@ def _term_json(term: Any) -> dict[str, Any]:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from db.session import session_scope
-    from keywords.library import load_library
+    from keywords.library import hot_terms, load_library
 
     config = _config(args, upgrade_db=True)
     with session_scope(config.database_url) as session:
@@ -54,8 +54,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if wanted == "new":
         terms = [t for t in terms if t.trend == "new"]
     elif wanted == "hot":
-        terms = sorted((t for t in terms if t.trend in ("new", "rising")),
-                       key=lambda t: (t.group, -t.score))
+        terms = hot_terms(library)
     elif wanted == "fading":
         terms = sorted((t for t in terms if t.trend == "fading"),
                        key=lambda t: (t.group, t.change_pct or 0.0))
