@@ -81,7 +81,10 @@ class KeywordExport:
         return rows
 
     def header(self) -> list[str]:
-        return [*TERM_HEADER, *(f"in_title:{p.site}:{p.product_id}" for p in self.products)]
+        names = [f"in_title:{p.site}:{p.product_id}" for p in self.products]
+        # a product that ranks in two groups has a column per group
+        return [*TERM_HEADER, *(f"{name}:{p.group}" if names.count(name) > 1 else name
+                                for name, p in zip(names, self.products, strict=True))]
 
     def title_rows(self) -> list[list[object]]:
         rows: list[list[object]] = []
