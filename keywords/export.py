@@ -134,11 +134,12 @@ def _core_noun(nouns: list[str], terms: list[LibraryTerm], title: str) -> str | 
 
 
 def build_export(session: Session, config: Config, group: str | None = None,
-                 day: dt.date | None = None) -> KeywordExport:
+                 day: dt.date | None = None, segmenter: Segmenter | None = None,
+                 ) -> KeywordExport:
     library = load_library(session, config, group, day)
     groups = sorted({t.group for t in library.terms})
     products = own_products(session, groups)
-    segmenter = segmenter_for(config)
+    segmenter = segmenter or segmenter_for(config)
     forbidden = forbidden_words(config.keyword_library.forbidden_words)
     brands = {normalise(b).strip() for b in session.scalars(select(Product.brand).distinct())
               if b}

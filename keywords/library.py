@@ -197,15 +197,16 @@ def load_library(session: Session, config: Config, group: str | None = None,
     previous = latest_week(session, group, before=week)
     now, now_docs = _merge(_week_rows(session, week, group))
     before, before_docs = _merge(_week_rows(session, previous, group)) if previous else ({}, {})
-    seen_earlier = set(session.execute(
-        select(KeywordTermWeek.group, KeywordTermWeek.term).distinct()
-        .where(KeywordTermWeek.week < week)))
-    registry: dict[tuple[str, str], tuple[dt.date, dt.date]] = {}
-    for grp, term, first, last in session.execute(
-            select(KeywordTerm.group, KeywordTerm.term, func.min(KeywordTerm.first_seen),
-                   func.max(KeywordTerm.last_seen)).group_by(KeywordTerm.group,
-                                                             KeywordTerm.term)):
-        registry[grp, term] = (first, last)
+    earlier = (select(KeywordTermWeek.group, KeywordTermWeek.term).distinct()
+               .where(KeywordTermWeek.week < week))
+    seen = (select(KeywordTerm.group, KeywordTerm.term, func.min(KeywordTerm.first_seen),
+                   func.max(KeywordTerm.last_seen))
+            .group_by(KeywordTerm.group, KeywordTerm.term))
+    if group is not None:
+        earlier = earlier.where(KeywordTermWeek.group == group)
+        seen = seen.where(KeywordTerm.group == group)
+    seen_earlier = set(session.execute(earlier))
+    registry = {(grp, term): (first, last) for grp, term, first, last in session.execute(seen)}
     library = config.keyword_library
     terms = []
     for key in {*now, *before}:

@@ -20,7 +20,6 @@ from typing import Any, NamedTuple
 
 from keywords.segment import DOC, Segmenter
 
-SOURCES = ("search_term", "suggestion", "competitor_title", "own_title")
 # How much one source counts when the sources of a term are merged into one ranking.
 SOURCE_WEIGHT = {"search_term": 3.0, "suggestion": 2.0, "competitor_title": 1.0, "own_title": 0.5}
 BATCH = 1000  # texts segmented and counted at once
@@ -98,7 +97,7 @@ class Table:
     documents: int = 0
     weight: float = 0.0  # the documents' total rank weight
     words: Tally = field(default_factory=Tally)
-    weighted: dict[str | None, float] = field(default_factory=dict)  # sum of weight x count
+    weighted: Counter[Any] = field(default_factory=Counter)  # sum of weight x count (floats)
     pairs: Tally = field(default_factory=Tally)
 
     def merge(self, other: Table) -> None:
@@ -106,8 +105,7 @@ class Table:
         self.weight += other.weight
         self.words.merge(other.words)
         self.pairs.merge(other.pairs)
-        for term, value in other.weighted.items():
-            self.weighted[term] = self.weighted.get(term, 0.0) + value
+        self.weighted.update(other.weighted)
 
 
 @dataclass
@@ -116,7 +114,7 @@ class Counts:
     characters: int = 0
     pairs_forgotten: int = 0  # pair entries dropped by the memory bound (lossy counting)
     _floor: int = 0
-    _batches: int = 0
+    _added: int = 0  # batches counted
 
     def add(self, key: BucketKey, texts: list[str], segmenter: Segmenter) -> None:
         """Count a batch of texts of one bucket (one weight)."""
@@ -130,9 +128,7 @@ class Counts:
         self.characters += sum(map(len, texts))
         batch = Counter(flat)
         table.words.freq.update(batch)
-        weighted = table.weighted
-        for term, n in batch.items():
-            weighted[term] = weighted.get(term, 0.0) + n * weight
+        table.weighted.update({term: n * weight for term, n in batch.items()})
         table.pairs.freq.update(pairwise(flat))
         for is_word, run in groupby(flat, _is_word):
             if is_word:
@@ -142,8 +138,8 @@ class Counts:
                 if len(distinct) < len(doc) - doc.count(None):
                     table.words.repeats.update(_repeats(doc))
                     table.pairs.repeats.update(_repeats(list(pairwise(doc))))
-        self._batches += 1
-        if self._batches % 16 == 0:
+        self._added += 1
+        if self._added % 16 == 0:
             self._bound_pairs()
 
     def _bound_pairs(self) -> None:
@@ -300,7 +296,7 @@ class _Totals:
     weight: float = 0.0
     freq: Counter[str] = field(default_factory=Counter)
     df: Counter[str] = field(default_factory=Counter)
-    weighted: Counter[str] = field(default_factory=Counter)  # float values
+    weighted: Counter[Any] = field(default_factory=Counter)  # float values
     top10_df: Counter[str] = field(default_factory=Counter)
     phrases: set[str] = field(default_factory=set)
 
@@ -315,7 +311,7 @@ def _totals(counts: Counts, phrases: dict[str, dict[Pair, float]]
         df = {term: n - table.words.repeats[term] for term, n in table.words.freq.items()}
         t.freq.update(table.words.freq)
         t.df.update(df)
-        t.weighted.update(table.weighted)  # type: ignore[arg-type]
+        t.weighted.update(table.weighted)
         if top10:
             t.top10_df.update(df)
     for (group, source, top10), table in counts.tables.items():
@@ -332,7 +328,7 @@ def _totals(counts: Counts, phrases: dict[str, dict[Pair, float]]
                 # Pairs are not kept by weight: a phrase's documents are among both words'
                 # documents, so it gets the lower of the two words' mean rank weights.
                 mean = min(t.weighted[w] / t.freq[w] for w in pair)
-                t.weighted[text] += n * mean  # type: ignore[assignment]
+                t.weighted[text] += n * mean  # type: ignore[assignment]  # float counts
     return totals
 
 

@@ -11,7 +11,7 @@ from config import Config
 from crawlers.runner import crawl_in_child
 from db.session import session_scope, upgrade
 from keywords.export import build_export, export
-from keywords.library import build_library
+from keywords.library import build_library, segmenter_for
 from monitor.notify import notify
 from monitor.rules import AlertDraft
 from monitor.runner import run_monitor
@@ -43,8 +43,9 @@ def run_day(config_path: str, config: Config, day: dt.date, *, notify_now: bool 
     step(f"{day}: building the keyword library")
     out = Path(config.export_dir)
     with session_scope(config.database_url) as session:
-        build_library(session, config, day)
-        data = build_export(session, config, day=day)
+        segmenter = segmenter_for(config)  # loading the dictionaries takes a second: once
+        build_library(session, config, day, segmenter=segmenter)
+        data = build_export(session, config, day=day, segmenter=segmenter)
     for fmt in ("csv", "xlsx"):
         written = export(data, fmt, out / f"keywords-{day}.{fmt}")
         result.files[f"keywords_{fmt}"] = written[0]

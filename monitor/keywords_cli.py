@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -120,8 +119,7 @@ def register(sub: Any, common: argparse.ArgumentParser,
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="segment in N processes (worth it from about 100,000 titles)")
     p.set_defaults(func=cmd_build)
-    optional_date: Sequence[argparse.ArgumentParser] = [common]
-    p = kw_sub.add_parser("show", parents=optional_date, help="show ranked, hot or new terms",
+    p = kw_sub.add_parser("show", parents=[common], help="show ranked, hot or new terms",
                           description="show a week's terms (default: the latest week built)")
     p.add_argument("--group", help="only this keyword group")
     which = p.add_mutually_exclusive_group()
@@ -132,7 +130,7 @@ def register(sub: Any, common: argparse.ArgumentParser,
     p.add_argument("--limit", type=int, default=30, help="terms per group (default 30)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_show)
-    p = kw_sub.add_parser("export", parents=optional_date, help="export keyword lists",
+    p = kw_sub.add_parser("export", parents=[common], help="export keyword lists",
                           description="ranked terms, coverage of own titles and title "
                                       "suggestions as CSV or XLSX")
     p.add_argument("--group", help="only this keyword group")
