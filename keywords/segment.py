@@ -45,7 +45,6 @@ MODEL_SUFFIX = r"(?: (?:pro|max|plus|ultra|mini|lite|se|air)(?![a-z\d]))?"
 # engine skip Chinese text quickly (2.5x faster than a lookbehind).
 SPEC = re.compile(r"((?=[a-z\d])[a-z]*\d[a-z\d]*(?:\.\d+[a-z\d]*)?" + UNITS + "?" + MODEL_SUFFIX
                   + ")")
-NOT_CUT = re.compile(r"[.%\d]+")  # left over beside specs ("1.2.3"): punctuation, not words
 # rjieba and jieba agree on lower-case Latin words and jieba's CJK range; the rest goes to jieba.
 JIEBA_ONLY = re.compile(r"[^a-z \n\ue000\u4e00-\u9fd5]")
 SEP = "\n"  # stands where a spec was cut out; both cutters keep it as a token of its own
@@ -219,8 +218,10 @@ class Segmenter:
         if joined.count(DOC) != len(texts):  # a text holding the marker itself
             joined = DOC.join(text.replace(DOC, " ") for text in texts) + DOC
         pieces = SPEC.split(normalise(joined))
-        ids = self._ids_of(self.cut(NOT_CUT.sub(" ", SEP.join(pieces[0::2]))),
-                           self._token_ids, self._token_id)
+        # SPEC takes every digit (its \d is Unicode's, as it was in NON_TOKEN's \w): what is
+        # left beside the specs ("1.2.3" -> ".", "."), only dots and per cent signs, is no word
+        plain = SEP.join(pieces[0::2]).replace(".", " ").replace("%", " ")
+        ids = self._ids_of(self.cut(plain), self._token_ids, self._token_id)
         if len(pieces) > 1:  # each spec cut out left a SEP token in its place
             ids[ids == SEP_ID] = self._ids_of(pieces[1::2], self._spec_ids, self._spec_id)
         kept: npt.NDArray[np.int32] = ids[ids != SPACE_ID]

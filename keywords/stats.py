@@ -303,29 +303,38 @@ def _result(results: multiprocessing.Queue[Counts], processes: Workers) -> Count
 
 
 def count_documents(docs: Iterable[Document], segmenter: Segmenter, workers: int = 1) -> Counts:
-    """Segment and count a stream of documents (in ``workers`` forked processes when > 1:
-    the parent reads the documents and hands over batches of texts, each worker keeps its own
-    totals)."""
+    """Segment and count a stream of documents in ``workers`` processes: the parent reads the
+    documents and hands batches of texts to ``workers - 1`` forked children; whenever they are
+    all busy it counts the batch itself, so that ``workers`` cores stay busy. Each process
+    keeps its own totals; they are merged at the end."""
     if workers <= 1:
         return _count(docs, segmenter)
     global _WORKER
     _WORKER = segmenter
     context = multiprocessing.get_context("fork")
-    tasks: multiprocessing.Queue[Batch | None] = context.Queue(maxsize=4 * workers)
+    tasks: multiprocessing.Queue[Batch | None] = context.Queue(maxsize=2 * workers)
     results: multiprocessing.Queue[Counts] = context.Queue()
     processes = [context.Process(target=_worker, args=(tasks, results), daemon=True)
-                 for _ in range(workers)]
+                 for _ in range(workers - 1)]
     for process in processes:
         process.start()
+    counts = Counts()
     try:
         for batch in _batches(docs):
-            _put(tasks, batch, processes)
+            try:
+                tasks.put_nowait(batch)
+            except queue.Full:  # the children are busy: this one is counted here
+                counts.add(*batch, segmenter)
+                _check(processes)
         for _ in processes:
             _put(tasks, None, processes)
-        counts = _result(results, processes)
-        for _ in processes[1:]:
+        counts.finish()
+        for _ in processes:
             counts.merge(_result(results, processes))
     finally:
+        # after a failure, texts nobody will read may sit in the queue's buffer: exiting must
+        # not wait to flush them
+        tasks.cancel_join_thread()
         for process in processes:
             process.join(timeout=10)
             if process.is_alive():
