@@ -214,6 +214,8 @@ class EmailConfig(_Strict):
     sender: str = "shopwatch@localhost"
     recipients: list[str] = []
     timeout_s: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=2, ge=0, le=10)  # more tries of a failed send within one run
+    retry_backoff_s: float = Field(default=10.0, ge=0)  # first wait; doubles per retry
 
     @field_validator("recipients")
     @classmethod

@@ -85,20 +85,25 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
 
 def cmd_notify(args: argparse.Namespace) -> int:
-    from monitor.mailer import SendError
     from monitor.notify import notify
 
     config = _config(args, upgrade_db=True)
     dry_dir = Path(args.dry_run) if args.dry_run else None
-    try:
-        files = notify(config, args.date, dry_dir, dry_run=dry_dir is not None)
-    except SendError as exc:
-        console.print(f"[red]e-mail not sent[/red]: {exc}")
-        return 1
-    for path in files.values():
+    result = notify(config, args.date, dry_dir, dry_run=dry_dir is not None)
+    for path in result.files.values():
         print(f"wrote {path}")
-    if not files:
-        print(f"digest for {args.date} sent to {', '.join(config.email.recipients)}")
+    delivery = result.delivery
+    if delivery is None:
+        return 0
+    print(f"{result.queued} digest(s) queued for {args.date}; sent: "
+          f"{', '.join(delivery.sent) or 'none'}")
+    if delivery.error:
+        console.print(f"[red]e-mail not sent[/red]: {delivery.error}; "
+                      f"{len(delivery.failed) + delivery.waiting} message(s) stay queued and "
+                      "go with the next run", markup=True, soft_wrap=True)
+        return 1
+    if delivery.waiting:
+        print(f"{delivery.waiting} message(s) wait for their next try (backoff)")
     return 0
 
 
@@ -109,6 +114,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = run_day(str(find_config_path(args.config)), config, args.date, step=_step)
     _print_runs(config, args.date)
     print(f"{len(result.alerts)} alert(s)")
+    if result.mail_error:
+        console.print(f"[red]e-mail not sent[/red]: {result.mail_error} (queued for the next "
+                      "run)", markup=True, soft_wrap=True)
     for path in result.files.values():
         print(f"wrote {path}")
     return 0

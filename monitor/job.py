@@ -24,6 +24,7 @@ class DayResult:
     day: dt.date
     alerts: list[AlertDraft] = field(default_factory=list)
     crawl_error: str | None = None
+    mail_error: str | None = None  # the digest stays queued and goes with the next run
     files: dict[str, Path] = field(default_factory=dict)
 
 
@@ -53,5 +54,7 @@ def run_day(config_path: str, config: Config, day: dt.date, *, notify_now: bool 
             result.files[f"keywords_titles_{fmt}"] = written[1]
     if notify_now:
         step(f"{day}: sending the digest")
-        result.files.update(notify(config, day, eml_dir or out))
+        sent = notify(config, day, eml_dir or out)
+        result.files.update(sent.files)
+        result.mail_error = sent.error
     return result

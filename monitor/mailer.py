@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -22,7 +23,19 @@ def write_eml(message: EmailMessage, directory: Path, name: str) -> Path:
 
 
 def send_smtp(message: EmailMessage, email: EmailConfig) -> None:
-    """Send with the configured security; the password comes from the environment only."""
+    """Send to all configured recipients at once."""
+    _send(email, lambda smtp: smtp.send_message(message, from_addr=email.sender,
+                                                to_addrs=email.recipients or [email.sender]))
+
+
+def send_bytes(data: bytes, recipient: str, email: EmailConfig) -> None:
+    """Send a stored message to one recipient (the outbox's unit of delivery)."""
+    _send(email, lambda smtp: smtp.sendmail(email.sender, [recipient], data))
+
+
+def _send(email: EmailConfig, transaction: Callable[[smtplib.SMTP], object]) -> None:
+    """Connect with the configured security, log in, run ``transaction``; the password comes
+    from the environment only."""
     if not email.host:
         raise SendError("no SMTP host configured")
     try:
@@ -38,8 +51,7 @@ def send_smtp(message: EmailMessage, email: EmailConfig) -> None:
             password = email.password()
             if email.user and password:
                 smtp.login(email.user, password)
-            smtp.send_message(message, from_addr=email.sender,
-                              to_addrs=email.recipients or [email.sender])
+            transaction(smtp)
     except (OSError, smtplib.SMTPException) as exc:
         # The message names the server, never the password.
         raise SendError(f"sending to {email.host}:{email.port} failed: "

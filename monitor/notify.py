@@ -1,38 +1,55 @@
-"""Send (or write) the day's digest and record which alerts went out."""
+"""Send (or write) the day's digest: through the outbox over SMTP, or as an ``.eml`` file."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 
-from sqlalchemy import update
-
 from config import Config
-from db.models import Alert, utcnow
+from db.models import Alert
 from db.session import session_scope
 from monitor import history
 from monitor.digest import build_message
-from monitor.mailer import send_smtp, write_eml
+from monitor.mailer import write_eml
+from monitor.outbox import Delivery, deliver, queue
 from monitor.runner import alerts_of_day
 
 
+@dataclass
+class NotifyResult:
+    files: dict[str, Path] = field(default_factory=dict)  # .eml written instead of sending
+    queued: int = 0  # digests queued by this call
+    delivery: Delivery | None = None  # what the outbox sent (None: nothing to send by SMTP)
+
+    @property
+    def error(self) -> str | None:
+        return self.delivery.error if self.delivery else None
+
+
 def notify(config: Config, day: dt.date, eml_dir: Path | None = None,
-           dry_run: bool = False) -> dict[str, Path]:
-    """Deliver the digest of ``day``: by SMTP when a host is set, else as ``.eml`` in eml_dir.
+           dry_run: bool = False, now: dt.datetime | None = None) -> NotifyResult:
+    """Deliver the digest of ``day``.
 
-    Returns the files written. Alerts are marked notified only after a successful send.
+    With an SMTP host: queue a digest per recipient of the alerts nothing has carried to them
+    yet, then send everything due in the outbox (earlier days' failed sends too). Without one,
+    or with ``dry_run``: write the digest of all the day's alerts as ``.eml`` into ``eml_dir``
+    (nothing is queued or marked sent).
     """
-    with session_scope(config.database_url) as session:
-        alerts = alerts_of_day(session, day)
-        runs = history.runs_of_day(session, day)
-        message = build_message(day, alerts, runs, config.email.sender, config.email.recipients)
-        ids = [a.id for a in alerts]
     if dry_run or not config.email.host:
+        with session_scope(config.database_url) as session:
+            message = build_message(day, alerts_of_day(session, day),
+                                    history.runs_of_day(session, day), config.email.sender,
+                                    config.email.recipients)
         directory = eml_dir or Path(config.export_dir)
-        return {"digest_eml": write_eml(message, directory, f"digest-{day}.eml")}
-    send_smtp(message, config.email)
+        return NotifyResult({"digest_eml": write_eml(message, directory, f"digest-{day}.eml")})
     with session_scope(config.database_url) as session:
-        session.execute(update(Alert).where(Alert.id.in_(ids), Alert.notified_at.is_(None))
-                        .values(notified_at=utcnow()))
-    return {}
+        runs = history.runs_of_day(session, day)
 
+        def render(alerts: Sequence[Alert], recipient: str) -> EmailMessage:
+            return build_message(day, alerts, runs, config.email.sender, [recipient])
+
+        queued = len(queue(session, config, day, render))
+    return NotifyResult(queued=queued, delivery=deliver(config, now))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import socket
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,14 +18,15 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from config import load_config
-from db.models import Alert
+from db.models import Alert, OutboxMessage
 from db.session import session_scope, upgrade
-from monitor.mailer import SendError
+from monitor.cli import main
 from monitor.notify import notify
 from monitor.rules import AlertDraft
 from monitor.runner import store
 
 DAY = dt.date(2026, 11, 25)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class Inbox:
@@ -56,6 +61,8 @@ base_url = "http://127.0.0.1:9"
 [email]
 {host}sender = "watch@example.com"
 recipients = ["ops@example.com", "boss@example.com"]
+retries = 1
+retry_backoff_s = 0
 """, "utf-8")
     return path
 
@@ -72,50 +79,151 @@ def _seed(db_url: str) -> None:
         ])
 
 
+def _outbox(db_url: str) -> list[tuple[str, str, int]]:
+    with session_scope(db_url) as session:
+        return [(m.recipient, m.status, m.attempts)
+                for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
 def test_digest_is_sent_over_smtp_and_alerts_are_marked(db_url: str, tmp_path: Path,
                                                         smtp: tuple[Inbox, int]) -> None:
     inbox, port = smtp
     _seed(db_url)
     config = load_config(_config(tmp_path, db_url, port))
-    assert notify(config, DAY) == {}
-    assert len(inbox.messages) == 1
-    sender, recipients, content = inbox.messages[0]
-    assert sender == "watch@example.com"
-    assert recipients == ["ops@example.com", "boss@example.com"]
-    message = email.message_from_bytes(content)
-    assert message["Subject"] == "ShopWatch 2026-11-25: 1 rank drop, 1 price move"
-    html = next(p for p in message.walk() if p.get_content_type() == "text/html")
-    body = html.get_payload(decode=True).decode()
-    assert "<script>alert" not in body and "&lt;script&gt;" in body
-    text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
-    plain = text.get_payload(decode=True).decode()
-    assert plain.index("left page 1") < plain.index("price cut")  # most severe first
+    result = notify(config, DAY)
+    assert result.error is None and result.queued == 2
+    # one message per recipient: each delivery is tracked on its own
+    assert [(s, r) for s, r, _ in inbox.messages] == [
+        ("watch@example.com", ["ops@example.com"]), ("watch@example.com", ["boss@example.com"])]
+    for _sender, recipients, content in inbox.messages:
+        message = email.message_from_bytes(content)
+        assert message["To"] == recipients[0]
+        assert message["Subject"] == "ShopWatch 2026-11-25: 1 rank drop, 1 price move"
+        html = next(p for p in message.walk() if p.get_content_type() == "text/html")
+        body = html.get_payload(decode=True).decode()
+        assert "<script>alert" not in body and "&lt;script&gt;" in body
+        text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+        plain = text.get_payload(decode=True).decode()
+        assert plain.index("left page 1") < plain.index("price cut")  # most severe first
     with session_scope(db_url) as session:
         assert all(a.notified_at is not None for a in session.scalars(select(Alert)))
+    assert _outbox(db_url) == [("ops@example.com", "sent", 1), ("boss@example.com", "sent", 1)]
+    # the same day again: nothing new, nothing sent twice
+    again = notify(config, DAY)
+    assert again.queued == 0 and again.delivery and again.delivery.sent == []
+    assert len(inbox.messages) == 2
 
 
 def test_without_smtp_the_digest_is_an_eml_file(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
     _seed(db_url)
     config = load_config(_config(tmp_path, db_url, None))
-    files = notify(config, DAY)
+    files = notify(config, DAY).files
     message = email.message_from_bytes(files["digest_eml"].read_bytes())
     assert message["Subject"] == "ShopWatch 2026-11-25: 1 rank drop, 1 price move"
     with session_scope(db_url) as session:
         assert all(a.notified_at is None for a in session.scalars(select(Alert)))
 
 
-def test_a_refused_send_keeps_alerts_unsent(tmp_path: Path) -> None:
+def test_notify_dry_run_writes_eml_and_queues_nothing(tmp_path: Path,
+                                                      smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    db_url = f"sqlite:///{tmp_path / 'x.db'}"
+    _seed(db_url)
+    config = _config(tmp_path, db_url, port)
+    out = tmp_path / "eml"
+    assert main(["notify", "--config", str(config), "--date", str(DAY),
+                 "--dry-run", str(out)]) == 0
+    message = email.message_from_bytes((out / f"digest-{DAY}.eml").read_bytes())
+    assert "1 rank drop" in message["Subject"]
+    assert inbox.messages == [] and _outbox(db_url) == []
+
+
+def test_server_down_nothing_lost_then_each_alert_sent_once(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
     _seed(db_url)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    config = load_config(_config(tmp_path, db_url, closed_port))
-    with pytest.raises(SendError, match=r"127\.0\.0\.1"):
-        notify(config, DAY)
+        port = probe.getsockname()[1]
+    config = load_config(_config(tmp_path, db_url, port))
+    down = notify(config, DAY)
+    assert down.error and "127.0.0.1" in down.error and down.delivery
+    assert down.delivery.failed == ["ops@example.com"] and down.delivery.waiting == 1
+    # nothing lost: both digests queued, the tried one with its error and next try
+    assert _outbox(db_url) == [("ops@example.com", "queued", 2), ("boss@example.com", "queued", 0)]
     with session_scope(db_url) as session:
+        first = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
+        assert first and first.last_error and first.next_attempt_at
         assert all(a.notified_at is None for a in session.scalars(select(Alert)))
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        # before the backoff is over the message waits; after it, the next run sends
+        early = notify(config, DAY)
+        assert early.delivery and early.delivery.sent == ["boss@example.com"]
+        later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=1)
+        assert notify(config, DAY, now=later).delivery.sent == ["ops@example.com"]  # type: ignore[union-attr]
+        for _ in range(2):  # up again, twice in a row: nothing twice
+            assert notify(config, DAY, now=later).delivery.sent == []  # type: ignore[union-attr]
+        assert sorted(r[0] for _s, r, _c in inbox.messages) == ["boss@example.com",
+                                                                 "ops@example.com"]
+        # an alert found later the same day goes out on its own, once
+        with session_scope(db_url) as session:
+            store(session, [AlertDraft(DAY, "stock_out", "critical", "demo", "vacuum sold out",
+                                       "in stock", "out of stock", "3")])
+        assert notify(config, DAY, now=later).queued == 2
+        assert notify(config, DAY, now=later).queued == 0
+    finally:
+        controller.stop()
+    subjects = [email.message_from_bytes(c)["Subject"] for _s, _r, c in inbox.messages]
+    assert subjects[2:] == ["ShopWatch 2026-11-25: 1 stock-out"] * 2
+    assert len(inbox.messages) == 4
+
+
+class SlowInbox(Inbox):
+    """Accepts the first recipient; for the second, holds the transaction until told."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = threading.Event()
+        self.hold = True
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: Any) -> str:
+        if address == "boss@example.com" and self.hold:
+            self.hold = False
+            self.waiting.set()
+            await asyncio.sleep(60)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_killed_in_the_middle_of_sending_each_alert_still_arrives_once(
+        tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'x.db'}"
+    _seed(db_url)
+    inbox = SlowInbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    config = _config(tmp_path, db_url, port)
+    try:
+        child = subprocess.Popen([sys.executable, "-m", "monitor.cli", "notify", "--config",
+                                  str(config), "--date", str(DAY)], cwd=ROOT)
+        assert inbox.waiting.wait(60), "the second delivery never started"
+        child.kill()  # SIGKILL while the second message is being sent
+        child.wait(30)
+        assert [r for _s, r, _c in inbox.messages] == [["ops@example.com"]]
+        assert _outbox(db_url) == [("ops@example.com", "sent", 1),
+                                   ("boss@example.com", "queued", 0)]
+        result = notify(load_config(config), DAY)
+        assert result.delivery and result.delivery.sent == ["boss@example.com"]
+    finally:
+        controller.stop()
+    assert [r for _s, r, _c in inbox.messages] == [["ops@example.com"], ["boss@example.com"]]
 
 
 def test_storing_the_same_alerts_again_adds_nothing(db_url: str) -> None:
