@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from config import Config, ConfigError, SiteConfig, find_config_path, load_config
-from monitor import keywords_cli
+from monitor import alerts_cli, keywords_cli
 from monitor.cliutil import UserError, _config, _date, _step, console
 
 if TYPE_CHECKING:
@@ -431,6 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("notify", cmd_notify, "send the day's digest e-mail", [dated])
     p.add_argument("--dry-run", metavar="DIR", help="write the digest as .eml into DIR instead")
     keywords_cli.register(sub, common, dated)
+    alerts_cli.register(sub, common)
     add("run", cmd_run, "run the whole daily job once", [dated])
     p = add("demo", cmd_demo, "run the daily job on the bundled demo shop (day 1 and day 2)")
     p.add_argument("--out", default="demo-out", metavar="DIR", help="output folder")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from itertools import groupby
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -58,25 +59,42 @@ def headline(alerts: Sequence[AlertLike]) -> str:
     return ", ".join(f"{counts[k]} {noun(k)}" for k in kinds)
 
 
-def render(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any]) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) of the digest."""
-    ordered = sorted(alerts, key=lambda a: (SEVERITY_ORDER.get(a.severity, 9),
-                                            list(KIND_TITLES).index(a.kind)
-                                            if a.kind in KIND_TITLES else 99))
-    groups = [(kind, list(items)) for kind, items in groupby(ordered, key=lambda a: a.kind)]
+A = TypeVar("A", bound=AlertLike)
+
+
+def ordered(alerts: Sequence[A]) -> list[A]:
+    """Most severe first, then grouped by kind (in the digest's order of kinds)."""
+    return sorted(alerts, key=lambda a: (SEVERITY_ORDER.get(a.severity, 9),
+                                         list(KIND_TITLES).index(a.kind)
+                                         if a.kind in KIND_TITLES else 99))
+
+
+def render(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any],
+           images: Mapping[int, str] | None = None) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of the digest. ``images``: index of an alert in ``alerts``
+    -> the ``src`` of its chart (a ``cid:`` or ``data:`` URL)."""
+    by_alert = {id(alerts[i]): src for i, src in (images or {}).items()}
+    groups = [(kind, list(items)) for kind, items in groupby(ordered(alerts),
+                                                             key=lambda a: a.kind)]
     failed = [r for r in runs if r.status != "ok"]
     line = headline(alerts)
     subject = f"ShopWatch {day.isoformat()}: {line}"
     context = {"day": day.isoformat(), "headline": line, "groups": groups, "subject": subject,
-               "failed_runs": failed, "kind_titles": KIND_TITLES}
+               "failed_runs": failed, "kind_titles": KIND_TITLES,
+               "image": lambda alert: by_alert.get(id(alert))}
     text = TEMPLATES.get_template("digest.txt").render(**context)
     html = TEMPLATES.get_template("digest.html").render(**context)
     return subject, text, html
 
 
 def build_message(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any], sender: str,
-                  recipients: Sequence[str]) -> EmailMessage:
-    subject, text, html = render(day, alerts, runs)
+                  recipients: Sequence[str], charts: Mapping[int, bytes] | None = None,
+                  ) -> EmailMessage:
+    """The digest as a multipart/alternative message; charts (PNG per alert index) ride along
+    inline in the HTML part (multipart/related), referenced by Content-ID."""
+    cids = {index: make_msgid(domain="shopwatch.local") for index in charts or {}}
+    subject, text, html = render(day, alerts, runs,
+                                 {i: f"cid:{cid[1:-1]}" for i, cid in cids.items()})
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = sender
@@ -85,4 +103,18 @@ def build_message(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any]
     message["Message-ID"] = make_msgid(domain="shopwatch.local")
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    if charts:
+        html_part = message.get_body(("html",))
+        assert html_part is not None
+        for index, cid in cids.items():
+            html_part.add_related(charts[index], maintype="image", subtype="png", cid=cid,
+                                  filename=f"chart-{index + 1}.png", disposition="inline")
     return message
+
+
+def report_html(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any],
+                charts: Mapping[int, bytes] | None = None) -> str:
+    """The digest's HTML as one self-contained file (charts as ``data:`` URLs)."""
+    images = {i: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+              for i, png in (charts or {}).items()}
+    return render(day, alerts, runs, images)[2]

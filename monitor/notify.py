@@ -12,7 +12,8 @@ from config import Config
 from db.models import Alert
 from db.session import session_scope
 from monitor import history
-from monitor.digest import build_message
+from monitor.charts import charts_for
+from monitor.digest import build_message, ordered
 from monitor.mailer import write_eml
 from monitor.outbox import Delivery, deliver, queue
 from monitor.runner import alerts_of_day
@@ -40,16 +41,24 @@ def notify(config: Config, day: dt.date, eml_dir: Path | None = None,
     """
     if dry_run or not config.email.host:
         with session_scope(config.database_url) as session:
-            message = build_message(day, alerts_of_day(session, day),
-                                    history.runs_of_day(session, day), config.email.sender,
-                                    config.email.recipients)
+            alerts = ordered(alerts_of_day(session, day))
+            message = build_message(day, alerts, history.runs_of_day(session, day),
+                                    config.email.sender, config.email.recipients,
+                                    charts_for(session, alerts, day))
         directory = eml_dir or Path(config.export_dir)
         return NotifyResult({"digest_eml": write_eml(message, directory, f"digest-{day}.eml")})
     with session_scope(config.database_url) as session:
         runs = history.runs_of_day(session, day)
 
+        charts: dict[tuple[int, ...], dict[int, bytes]] = {}  # recipients share charts
+
         def render(alerts: Sequence[Alert], recipient: str) -> EmailMessage:
-            return build_message(day, alerts, runs, config.email.sender, [recipient])
+            alerts = ordered(alerts)
+            key = tuple(a.id for a in alerts)
+            if key not in charts:
+                charts[key] = charts_for(session, alerts, day)
+            return build_message(day, alerts, runs, config.email.sender, [recipient],
+                                 charts[key])
 
         queued = len(queue(session, config, day, render))
     return NotifyResult(queued=queued, delivery=deliver(config, now))

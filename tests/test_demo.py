@@ -112,3 +112,40 @@ def test_demo_writes_digest_and_keyword_exports(demo: tuple[Path, dict[str, Any]
     assert sheet is not None
     assert sheet.max_row == len(rows) + 1
     assert (out / "shopwatch.db").exists()
+
+
+def test_digest_carries_inline_charts(demo: tuple[Path, dict[str, Any]]) -> None:
+    _out, summary = demo
+    message = email.message_from_bytes(Path(summary["files"]["digest_eml"]).read_bytes())
+    html = next(p for p in message.walk() if p.get_content_type() == "text/html")
+    body = html.get_payload(decode=True).decode()
+    images = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert images and len(images) <= 40
+    for image in images:
+        assert image.get_payload(decode=True).startswith(b"\x89PNG")
+        assert f'src="cid:{image["Content-ID"][1:-1]}"' in body
+
+
+def test_alerts_json_and_report(demo: tuple[Path, dict[str, Any]], tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    from monitor.cli import main
+
+    out, summary = demo
+    config = str(out / "shopwatch.toml")
+    assert main(["alerts", "--config", config, "--since", "2000-01-01", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == sum(summary["counts"]["alerts_by_kind"].values())
+    required = {"date", "kind", "severity", "site", "product_id", "keyword", "before", "after",
+                "sent"}
+    assert all(required <= row.keys() for row in rows)
+    assert {row["kind"] for row in rows} == set(summary["counts"]["alerts_by_kind"])
+    drop = next(row for row in rows if row["kind"] == "rank_drop")
+    assert drop["keyword"] and drop["product_id"] and drop["before"].startswith("#")
+    assert not any(row["sent"] for row in rows)  # the demo writes .eml, it sends nothing
+    day = rows[0]["date"]
+    report = tmp_path / "report.html"
+    assert main(["report", "--config", config, "--date", day, "--out", str(report)]) == 0
+    html = report.read_text("utf-8")
+    assert "data:image/png;base64," in html and drop["subject"].split("”")[0][1:] in html
+    assert main(["report", "--config", config, "--date", "2001-01-01", "--out",
+                 str(report)]) == 2

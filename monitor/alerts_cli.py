@@ -1,0 +1,93 @@
+"""``shopwatch alerts`` and ``shopwatch report``: the recorded alerts and the digest as a file."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from monitor.cliutil import UserError, _config, _date
+
+
+def alert_rows(session: Any, since: dt.date) -> list[dict[str, Any]]:
+    """Alerts from ``since`` on, newest day first, most severe first within a day. ``sent``:
+    every recipient's message that carries the alert has gone out."""
+    from sqlalchemy import select
+
+    from db.models import Alert, AlertDelivery, OutboxMessage
+    from monitor.digest import ordered
+
+    alerts = list(session.scalars(select(Alert).where(Alert.day >= since)
+                                  .order_by(Alert.day.desc(), Alert.id)))
+    statuses: dict[int, set[str]] = {}
+    for alert_id, status in session.execute(
+            select(AlertDelivery.alert_id, OutboxMessage.status)
+            .join(OutboxMessage, OutboxMessage.id == AlertDelivery.outbox_id)
+            .where(AlertDelivery.alert_id.in_([a.id for a in alerts]))):
+        statuses.setdefault(alert_id, set()).add(status)
+    days: dict[dt.date, list[Any]] = {}
+    for alert in alerts:
+        days.setdefault(alert.day, []).append(alert)
+    return [{"date": a.day.isoformat(), "kind": a.kind, "severity": a.severity, "site": a.site,
+             "product_id": a.product_external_id, "keyword": a.keyword, "before": a.before,
+             "after": a.after, "sent": statuses.get(a.id) == {"sent"}, "subject": a.subject,
+             "url": a.url}
+            for day in sorted(days, reverse=True) for a in ordered(days[day])]
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from db.session import session_scope
+
+    config = _config(args, upgrade_db=True)
+    since = args.since or dt.date.today() - dt.timedelta(days=6)
+    with session_scope(config.database_url) as session:
+        rows = alert_rows(session, since)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        change = f"  ({row['before'] or '-'} -> {row['after'] or '-'})" \
+            if row["before"] or row["after"] else ""
+        sent = "sent" if row["sent"] else "not sent"
+        print(f"{row['date']} [{row['severity']}] {row['kind']}: {row['subject']}{change}"
+              f"  [{sent}]")
+    print(f"{len(rows)} alert(s) since {since}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from db.session import session_scope
+    from monitor.charts import charts_for
+    from monitor.digest import ordered, report_html
+    from monitor.history import runs_of_day
+    from monitor.runner import alerts_of_day
+
+    config = _config(args, upgrade_db=True)
+    with session_scope(config.database_url) as session:
+        alerts = ordered(alerts_of_day(session, args.date))
+        runs = runs_of_day(session, args.date)
+        if not alerts and not runs:
+            raise UserError(f"nothing recorded for {args.date} (run `shopwatch run --date "
+                            f"{args.date}` or `shopwatch monitor --date {args.date}` first)")
+        html = report_html(args.date, alerts, runs, charts_for(session, alerts, args.date))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, "utf-8")
+    print(f"wrote {out} ({len(alerts)} alert(s))")
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("alerts", parents=[common], help="list recorded alerts",
+                       description="list recorded alerts, newest day first")
+    p.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
+                   help="from this day on (default: the last 7 days)")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(func=cmd_alerts)
+    p = sub.add_parser("report", parents=[common], help="render a day's digest to an HTML file",
+                       description="render a day's digest (charts embedded) to an HTML file")
+    p.add_argument("--date", type=_date, required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--out", required=True, metavar="FILE.html")
+    p.set_defaults(func=cmd_report)
