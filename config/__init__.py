@@ -20,6 +20,7 @@ from config.schema import (
     ProductConfig,
     ScheduleConfig,
     SiteConfig,
+    ThresholdOverrides,
     Thresholds,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "ProductConfig",
     "ScheduleConfig",
     "SiteConfig",
+    "ThresholdOverrides",
     "Thresholds",
     "find_config_path",
     "load_config",

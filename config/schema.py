@@ -161,6 +161,19 @@ class SiteConfig(_Strict):
         return self.wait_for
 
 
+class ThresholdOverrides(_Strict):
+    """Thresholds for one keyword group, product or keyword: what is set replaces the global."""
+
+    rank_drop: int | None = Field(default=None, ge=1)
+    rank_gain: int | None = Field(default=None, ge=1)
+    first_page_size: int | None = Field(default=None, ge=1)
+    top_k: int | None = Field(default=None, ge=1)
+    price_move_pct: float | None = Field(default=None, gt=0)
+    price_move_abs: float | None = Field(default=None, gt=0)
+    sales_jump_pct: float | None = Field(default=None, gt=0)
+    sales_jump_min: int | None = Field(default=None, ge=1)
+
+
 class ProductConfig(_Strict):
     """A product page to watch, ours or a competitor's."""
 
@@ -169,6 +182,8 @@ class ProductConfig(_Strict):
     role: Literal["own", "competitor"] = "competitor"
     group: str = "default"
     url: str | None = None
+    compare_to: str | None = None  # a competitor's: the id of our product it competes with
+    thresholds: ThresholdOverrides | None = None
 
 
 class KeywordConfig(_Strict):
@@ -177,15 +192,36 @@ class KeywordConfig(_Strict):
     term: str = Field(min_length=1)
     group: str = "default"
     sites: list[str] = []
+    thresholds: ThresholdOverrides | None = None
 
 
 class Thresholds(_Strict):
-    """When the monitor raises an alert."""
+    """When the monitor raises an alert (global; ``groups`` override per keyword group,
+    ``[[products]].thresholds`` and ``[[keywords]].thresholds`` per product or keyword)."""
 
-    rank_drop: int = Field(default=3, ge=1)
+    rank_drop: int = Field(default=3, ge=1)  # our product lost this many organic places
+    rank_gain: int = Field(default=3, ge=1)  # ... or won them (good news)
     first_page_size: int = Field(default=20, ge=1)
+    top_k: int = Field(default=10, ge=1)  # left the top K / a competitor entered it
     price_move_pct: float = Field(default=5.0, gt=0)
-    top_k: int = Field(default=10, ge=1)
+    price_move_abs: float | None = Field(default=None, gt=0)  # or moved by this amount
+    sales_jump_pct: float = Field(default=50.0, gt=0)  # sales count up this much ...
+    sales_jump_min: int = Field(default=100, ge=1)  # ... and by at least this many
+    min_items_ratio: float = Field(default=0.5, gt=0, le=1)  # a crawl with fewer items than
+    # this share of the last good run's is incomplete: no rank conclusions from it
+    repeat_days: int = Field(default=7, ge=1)  # the same alert again within this many days
+    # only if it got worse (no daily re-alerts of a change that flips back and forth)
+    visibility_drop_pts: float = Field(default=10.0, gt=0)  # our share of top-10 slots
+    visibility_rank_pct: float = Field(default=15.0, gt=0)  # our average rank, week on week
+    groups: dict[str, ThresholdOverrides] = {}
+
+    def resolve(self, *overrides: ThresholdOverrides | None) -> Thresholds:
+        """These thresholds with ``overrides`` applied in order (the last one wins)."""
+        values = self.model_dump(exclude={"groups"})
+        for override in overrides:
+            if override is not None:
+                values.update(override.model_dump(exclude_none=True))
+        return Thresholds(**values)
 
 
 class ScheduleConfig(_Strict):

@@ -1,14 +1,19 @@
-"""Pure alert rules: (yesterday, today, thresholds) -> alerts. No database, no clock.
+"""Pure alert rules: (rows the SQL detection found, thresholds) -> alerts. No database, no clock.
 
-Rank positions are organic positions (ads are bought, not earned). A keyword's results are only
-compared when both days' crawls of the site were complete; the runner makes sure of that.
+The heavy lifting over the history (last good observation, 7-crawl medians, only the products
+where anything moved) is SQL with window functions in ``monitor.detect``; these functions apply
+the thresholds, which can differ per keyword group, product and keyword, to the few candidate
+rows. Rank positions are organic positions (ads are bought, not earned). A keyword's results
+are only compared when the site's crawls were complete; ``detect`` makes sure of that.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from config import Thresholds
 
@@ -16,31 +21,46 @@ SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 
 @dataclass(frozen=True)
-class RankPoint:
-    """A product's best organic position for a keyword on one day (and the page it was on)."""
+class RankRow:
+    """One product's organic rank for one keyword: today, at the last good crawl before, and
+    the median over the last 7 good crawls before today (None: not ranked)."""
 
     site: str
     keyword: str
+    group: str
     product_id: str
     title: str | None
     url: str | None
     is_own: bool
-    position: int
-    page: int
+    today: int | None
+    before: int | None
+    median: float | None = None
 
 
 @dataclass(frozen=True)
-class ListingPoint:
-    """A product as its product page showed it on one day."""
+class ListingRow:
+    """A product as its page showed it today, next to the last observation before today that
+    had each field (an unknown price or stock is never a change) and the median price of the
+    last 7 observations."""
 
     site: str
     product_id: str
-    title: str | None
+    group: str
     url: str | None
     is_own: bool
+    title: str | None
+    title_before: str | None
     price: Decimal | None
+    price_before: Decimal | None
+    price_median: Decimal | None
     currency: str | None
-    in_stock: bool | None
+    currency_before: str | None
+    list_price: Decimal | None = None
+    list_price_before: Decimal | None = None
+    in_stock: bool | None = None
+    in_stock_before: bool | None = None
+    sales: int | None = None
+    sales_before: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,7 @@ class AlertDraft:
     keyword: str | None = None
     url: str | None = None
     scope: str | None = None  # what else tells two alerts apart (the spider of a crawl alert)
+    magnitude: float | None = None  # how bad: a repeat within repeat_days must be worse
 
     @property
     def dedup_key(self) -> str:
@@ -63,44 +84,63 @@ class AlertDraft:
                                          self.keyword, self.scope))
 
 
-RankKey = tuple[str, str, str]  # site, keyword, product id
+Resolve = Callable[..., Thresholds]  # (group, product id, keyword) -> thresholds
+LOST = 1_000_000.0  # the magnitude of "not ranked": worse than any position
 
 
-def _name(point: RankPoint | ListingPoint) -> str:
-    return (point.title or point.product_id)[:40]
+def _name(title: str | None, product_id: str) -> str:
+    return (title or product_id)[:40]
 
 
-def rank_alerts(day: dt.date, before: dict[RankKey, RankPoint], today: dict[RankKey, RankPoint],
-                thresholds: Thresholds) -> list[AlertDraft]:
-    """Our products that dropped, left page 1 or vanished; competitors new in the top K."""
+def rank_alerts(day: dt.date, rows: Iterable[RankRow], thresholds: Resolve) -> list[AlertDraft]:
+    """Our products that dropped N places, left the top K or page 1, or vanished; our gains
+    (good news); competitors that entered the top K. A move must hold against the last good
+    crawl and against the 7-crawl median (noise)."""
     alerts: list[AlertDraft] = []
-    for key, old in before.items():
-        if not old.is_own:
+    for row in rows:
+        t = thresholds(row.group, product=row.product_id, keyword=row.keyword)
+        name = _name(row.title, row.product_id)
+        new, old, median = row.today, row.before, row.median
+        base: dict[str, Any] = {"day": day, "site": row.site, "product_id": row.product_id,
+                                "keyword": row.keyword, "url": row.url}
+        if not row.is_own:
+            was_out = (old is None or old > t.top_k) and (median is None or median > t.top_k)
+            if new is not None and new <= t.top_k and was_out:
+                alerts.append(AlertDraft(
+                    kind="new_entrant", severity="info",
+                    subject=f"competitor “{name}” entered the top {t.top_k} for "
+                            f"“{row.keyword}” at #{new}",
+                    before=f"#{old}" if old else "not ranked", after=f"#{new}",
+                    magnitude=float(-new), **base))
             continue
-        new = today.get(key)
-        site, keyword, pid = key
+        if old is None:
+            continue
         if new is None:
-            alerts.append(AlertDraft(day, "rank_lost", "critical", site,
-                                     f"“{_name(old)}” vanished from “{keyword}” results",
-                                     f"#{old.position}", "not ranked", pid, keyword, old.url))
+            alerts.append(AlertDraft(kind="rank_lost", severity="critical",
+                                     subject=f"“{name}” vanished from “{row.keyword}” results",
+                                     before=f"#{old}", after="not ranked", magnitude=LOST,
+                                     **base))
             continue
-        dropped = new.position - old.position
-        left_first_page = old.position <= thresholds.first_page_size < new.position
-        if dropped >= thresholds.rank_drop or left_first_page:
-            what = "left page 1" if left_first_page else f"dropped {dropped} places"
-            alerts.append(AlertDraft(day, "rank_drop",
-                                     "critical" if left_first_page else "warning", site,
-                                     f"“{_name(new)}” {what} for “{keyword}”",
-                                     f"#{old.position}", f"#{new.position}", pid, keyword,
-                                     new.url))
-    seen_before = {(site, keyword, pid) for site, keyword, pid in before}
-    for key, new in today.items():
-        if new.is_own or key in seen_before or new.position > thresholds.top_k:
+        reference = old if median is None else max(old, median)  # the move holds vs both
+        if old <= t.first_page_size < new:
+            what, severity = "left page 1", "critical"
+        elif old <= t.top_k < new:
+            what, severity = f"left the top {t.top_k}", "warning"
+        elif new - reference >= t.rank_drop:
+            what, severity = f"dropped {new - old} places", "warning"
+        elif min(old, median if median is not None else old) - new >= t.rank_gain:
+            alerts.append(AlertDraft(kind="rank_gain", severity="info",
+                                     subject=f"“{name}” gained {old - new} places for "
+                                             f"“{row.keyword}”",
+                                     before=f"#{old}", after=f"#{new}", magnitude=float(-new),
+                                     **base))
             continue
-        site, keyword, pid = key
-        alerts.append(AlertDraft(day, "new_entrant", "info", site,
-                                 f"new competitor “{_name(new)}” at #{new.position} for "
-                                 f"“{keyword}”", None, f"#{new.position}", pid, keyword, new.url))
+        else:
+            continue
+        alerts.append(AlertDraft(kind="rank_drop", severity=severity,
+                                 subject=f"“{name}” {what} for “{row.keyword}”",
+                                 before=f"#{old}", after=f"#{new}", magnitude=float(new),
+                                 **base))
     return alerts
 
 
@@ -108,34 +148,121 @@ def _pct(old: Decimal, new: Decimal) -> Decimal:
     return (new - old) / old * 100
 
 
-def listing_alerts(day: dt.date, before: dict[tuple[str, str], ListingPoint],
-                   today: dict[tuple[str, str], ListingPoint],
-                   thresholds: Thresholds) -> list[AlertDraft]:
-    """Competitor price moves, and stock-outs / restocks of any watched product."""
+def _money(price: Decimal, currency: str | None) -> str:
+    return f"{price} {currency or ''}".strip()
+
+
+def _moved(old: Decimal, new: Decimal, t: Thresholds) -> bool:
+    if abs(_pct(old, new)) >= Decimal(str(t.price_move_pct)):
+        return True
+    return t.price_move_abs is not None and abs(new - old) >= Decimal(str(t.price_move_abs))
+
+
+def _promotion(price: Decimal | None, list_price: Decimal | None) -> bool | None:
+    """A sale price below a struck list price; None when the price is unknown."""
+    if price is None:
+        return None
+    return list_price is not None and price < list_price
+
+
+def listing_alerts(day: dt.date, rows: Iterable[ListingRow],
+                   thresholds: Resolve) -> list[AlertDraft]:
+    """Competitor price moves (against the last known price and the 7-day median) and
+    promotions; stock-outs and restocks, title changes and sales jumps of any watched
+    product."""
     alerts: list[AlertDraft] = []
-    for key, new in today.items():
-        old = before.get(key)
-        if old is None:
-            continue
-        site, pid = key
-        if (not new.is_own and old.price and new.price is not None
-                and old.currency == new.currency):
-            change = _pct(old.price, new.price)
-            if abs(change) >= Decimal(str(thresholds.price_move_pct)):
-                direction = "cut" if change < 0 else "raised"
+    for row in rows:
+        t = thresholds(row.group, product=row.product_id)
+        name = _name(row.title, row.product_id)
+        base: dict[str, Any] = {"day": day, "site": row.site, "product_id": row.product_id,
+                                "url": row.url}
+        new, old = row.price, row.price_before
+        if (not row.is_own and new is not None and old and row.currency == row.currency_before
+                and _moved(old, new, t)
+                and (not row.price_median or _moved(row.price_median, new, t))):
+            change = _pct(old, new)
+            alerts.append(AlertDraft(
+                kind="price_move", severity="warning" if change < 0 else "info",
+                subject=f"“{name}” price {'cut' if change < 0 else 'raised'} "
+                        f"{abs(change):.1f}%",
+                before=_money(old, row.currency), after=_money(new, row.currency),
+                magnitude=float(change), scope="down" if change < 0 else "up", **base))
+        promo_now = _promotion(row.price, row.list_price)
+        promo_before = _promotion(row.price_before, row.list_price_before)
+        if not row.is_own and promo_now is not None and promo_before is not None \
+                and promo_now != promo_before:
+            assert row.price is not None
+            if promo_now:
+                assert row.list_price is not None
+                off = -_pct(row.list_price, row.price)
                 alerts.append(AlertDraft(
-                    day, "price_move", "warning" if change < 0 else "info", site,
-                    f"“{_name(new)}” price {direction} {abs(change):.1f}%",
-                    f"{old.price} {old.currency or ''}".strip(),
-                    f"{new.price} {new.currency or ''}".strip(), pid, None, new.url))
-        if old.in_stock is True and new.in_stock is False:
-            alerts.append(AlertDraft(day, "stock_out", "critical" if new.is_own else "warning",
-                                     site, f"“{_name(new)}” is out of stock", "in stock",
-                                     "out of stock", pid, None, new.url))
-        elif old.in_stock is False and new.in_stock is True:
-            alerts.append(AlertDraft(day, "back_in_stock", "info", site,
-                                     f"“{_name(new)}” is back in stock", "out of stock",
-                                     "in stock", pid, None, new.url))
+                    kind="promotion_start", severity="warning",
+                    subject=f"“{name}” on promotion: {off:.0f}% off the list price",
+                    before=_money(row.list_price, row.currency),
+                    after=_money(row.price, row.currency), magnitude=float(off), **base))
+            else:
+                alerts.append(AlertDraft(
+                    kind="promotion_end", severity="info",
+                    subject=f"“{name}” promotion ended", after=_money(row.price, row.currency),
+                    magnitude=0.0, **base))
+        if row.in_stock_before is True and row.in_stock is False:
+            alerts.append(AlertDraft(kind="stock_out", severity="critical" if row.is_own
+                                     else "warning", subject=f"“{name}” is out of stock",
+                                     before="in stock", after="out of stock", magnitude=1.0,
+                                     **base))
+        elif row.in_stock_before is False and row.in_stock is True:
+            alerts.append(AlertDraft(kind="back_in_stock", severity="info",
+                                     subject=f"“{name}” is back in stock",
+                                     before="out of stock", after="in stock", magnitude=1.0,
+                                     **base))
+        if row.title and row.title_before and " ".join(row.title.split()) != " ".join(
+                row.title_before.split()):
+            alerts.append(AlertDraft(kind="title_change", severity="info",
+                                     subject=f"“{_name(row.title_before, row.product_id)}” "
+                                             "changed its title",
+                                     before=row.title_before, after=row.title, magnitude=0.0,
+                                     **base))
+        if row.sales is not None and row.sales_before is not None:
+            jump = row.sales - row.sales_before
+            if jump >= t.sales_jump_min and (not row.sales_before or jump * 100 >= (
+                    t.sales_jump_pct * row.sales_before)):
+                alerts.append(AlertDraft(kind="sales_jump", severity="info",
+                                         subject=f"“{name}” sales count jumped by {jump}",
+                                         before=str(row.sales_before), after=str(row.sales),
+                                         magnitude=float(jump), **base))
+    return alerts
+
+
+@dataclass(frozen=True)
+class PricePair:
+    """A competitor's product and the own product the config maps it to, both today."""
+
+    site: str
+    product_id: str
+    title: str | None
+    url: str | None
+    price: Decimal | None
+    currency: str | None
+    own_id: str
+    own_title: str | None
+    own_price: Decimal | None
+    own_currency: str | None
+
+
+def undercut_alerts(day: dt.date, pairs: Iterable[PricePair]) -> list[AlertDraft]:
+    """A competitor priced below the own product it is mapped to (same currency, both known)."""
+    alerts = []
+    for pair in pairs:
+        if pair.price is None or pair.own_price is None or pair.currency != pair.own_currency:
+            continue
+        if pair.price < pair.own_price:
+            gap = -_pct(pair.own_price, pair.price)
+            alerts.append(AlertDraft(
+                day, "undercut", "warning", pair.site,
+                f"“{_name(pair.title, pair.product_id)}” undercuts our "
+                f"“{_name(pair.own_title, pair.own_id)}” by {gap:.1f}%",
+                _money(pair.own_price, pair.own_currency), _money(pair.price, pair.currency),
+                pair.product_id, url=pair.url, scope=pair.own_id, magnitude=float(gap)))
     return alerts
 
 
@@ -148,10 +275,19 @@ class RunHealth:
     error_summary: str | None
 
 
-def crawl_alerts(day: dt.date, runs: list[RunHealth]) -> list[AlertDraft]:
-    """A crawl that was blocked or failed is an alert of its own (and nothing else is inferred)."""
+def crawl_alerts(day: dt.date, runs: list[RunHealth],
+                 last_good_items: dict[tuple[str, str], int] | None = None,
+                 min_items_ratio: float = 0.5) -> list[AlertDraft]:
+    """A crawl that was blocked or failed is an alert of its own (and nothing else is
+    inferred); so is one that returned far fewer items than the last good run of its kind."""
     alerts = []
     for run in runs:
+        usual = (last_good_items or {}).get((run.site, run.spider))
+        if run.status == "ok" and usual and run.items < usual * min_items_ratio:
+            alerts.append(AlertDraft(day, "crawl_failed", "warning", run.site,
+                                     f"{run.spider} crawl of {run.site} returned {run.items} "
+                                     f"items, the last good run {usual}",
+                                     str(usual), str(run.items), scope=run.spider))
         if run.status in ("blocked", "failed", "partial"):
             kind = "crawl_blocked" if run.status == "blocked" else "crawl_failed"
             severity = "warning" if run.status == "partial" else "critical"

@@ -3,42 +3,96 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from config import Config
+from config import Config, Thresholds
 from db import repo
 from db.models import Alert
+from monitor import detect as detection
 from monitor import history
-from monitor.rules import AlertDraft, crawl_alerts, listing_alerts, rank_alerts, sort_alerts
+from monitor.rules import (
+    AlertDraft,
+    crawl_alerts,
+    listing_alerts,
+    rank_alerts,
+    sort_alerts,
+    undercut_alerts,
+)
+
+
+def thresholds_for(config: Config) -> Callable[..., Thresholds]:
+    """(group, product=id, keyword=term) -> the thresholds that apply: global, then the
+    group's, then the keyword's, then the product's overrides."""
+    t = config.thresholds
+    products = {p.id: p.thresholds for p in config.products if p.thresholds}
+    keywords = {k.term: k.thresholds for k in config.keywords if k.thresholds}
+
+    @cache
+    def resolve(group: str, product: str | None = None, keyword: str | None = None
+                ) -> Thresholds:
+        return t.resolve(t.groups.get(group), keywords.get(keyword or ""),
+                         products.get(product or ""))
+
+    return resolve
 
 
 def detect(session: Session, config: Config, day: dt.date) -> list[AlertDraft]:
-    """All alerts for ``day``. A site whose crawl was not complete yields only crawl alerts."""
-    alerts = crawl_alerts(day, history.runs_of_day(session, day))
-    for site in config.sites:
-        today = history.good_run(session, site.name, "ranks", day)
-        before = history.good_run(session, site.name, "ranks", day, before=True)
-        if today and before:
-            alerts += rank_alerts(day, history.rank_points(session, before),
-                                  history.rank_points(session, today), config.thresholds)
-        listings_before = history.good_run(session, site.name, "listings", day, before=True)
-        if listings_before:
-            alerts += listing_alerts(day, history.listing_points(session, listings_before),
-                                     history.listing_points_partial(session, site.name, day),
-                                     config.thresholds)
-    return sort_alerts(alerts)
+    """All alerts for ``day``: SQL over the history finds what moved, the rules apply the
+    thresholds, repeats within ``repeat_days`` that did not get worse are dropped. A site whose
+    crawl was not complete yields only crawl alerts."""
+    resolve = thresholds_for(config)
+    alerts = crawl_alerts(day, history.runs_of_day(session, day),
+                          detection.last_good_items(session, day),
+                          config.thresholds.min_items_ratio)
+    alerts += rank_alerts(day, detection.rank_rows(session, config, day), resolve)
+    alerts += listing_alerts(day, detection.listing_rows(session, config, day), resolve)
+    alerts += undercut_alerts(day, detection.price_pairs(session, config, day))
+    return sort_alerts(suppress_repeats(session, alerts, config.thresholds.repeat_days))
+
+
+def _repeat_key(alert: AlertDraft | Alert) -> tuple[Any, ...]:
+    pid = alert.product_id if isinstance(alert, AlertDraft) else alert.product_external_id
+    scope = alert.scope if isinstance(alert, AlertDraft) else alert.dedup_key.split("|")[-1]
+    return alert.kind, alert.site, pid, alert.keyword, scope or "None"
+
+
+def suppress_repeats(session: Session, alerts: list[AlertDraft], days: int
+                     ) -> list[AlertDraft]:
+    """Drop an alert raised already in the ``days`` before with the same outcome or one at
+    least as bad: a change that flips back and forth is not re-alerted every day."""
+    if not alerts:
+        return alerts
+    day = alerts[0].day
+    earlier: dict[tuple[Any, ...], list[Alert]] = {}
+    for old in session.scalars(select(Alert).where(
+            Alert.day < day, Alert.day >= day - dt.timedelta(days=days),
+            Alert.kind.in_({a.kind for a in alerts}))):
+        earlier.setdefault(_repeat_key(old), []).append(old)
+    kept = []
+    for alert in alerts:
+        before = earlier.get(_repeat_key(alert), [])
+        repeated = any(old.after == alert.after or (
+            old.magnitude is not None and alert.magnitude is not None
+            and abs(old.magnitude) >= abs(alert.magnitude)) for old in before)
+        if not repeated:
+            kept.append(alert)
+    return kept
 
 
 def store(session: Session, alerts: list[AlertDraft]) -> int:
     """Insert new alerts; a rerun of the day refreshes them instead of adding duplicates."""
     rows = [{"day": a.day, "kind": a.kind, "severity": a.severity, "site": a.site,
              "product_external_id": a.product_id, "keyword": a.keyword, "subject": a.subject,
-             "before": a.before, "after": a.after, "url": a.url, "dedup_key": a.dedup_key}
+             "before": a.before, "after": a.after, "url": a.url, "dedup_key": a.dedup_key,
+             "magnitude": a.magnitude}
             for a in alerts]
     repo.upsert(session, Alert, rows, ["dedup_key"],
-                ["severity", "subject", "before", "after", "url"])
+                ["severity", "subject", "before", "after", "url", "magnitude"])
     return len(rows)
 
 

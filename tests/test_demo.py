@@ -46,10 +46,12 @@ def expected_rank_alerts() -> set[tuple[str, str, str, str]]:
             new = after.get(pid)
             if new is None:
                 found.add(("rank_lost", term, pid))
-            elif new - old >= 3 or (old <= 20 < new):
+            elif new - old >= 3 or old <= 20 < new or old <= 10 < new:
                 found.add(("rank_drop", term, pid))
+            elif old - new >= 3:
+                found.add(("rank_gain", term, pid))
         for pid, new in after.items():
-            if pid not in own and pid not in before and new <= 10:
+            if pid not in own and new <= 10 and before.get(pid, 99) > 10:
                 found.add(("new_entrant", term, pid))
         expected |= {(kind, site, term, pid) for kind, term, pid in found for site in sites}
     return expected
@@ -77,7 +79,7 @@ def test_demo_finds_what_the_shop_changed(demo: tuple[Path, dict[str, Any]]) -> 
     assert all(run["status"] == "ok" for run in summary["crawl_runs"]), summary["crawl_runs"]
     alerts = summary["alerts"]
     ranks = {(a["kind"], a["site"], a["keyword"], a["product_id"]) for a in alerts
-             if a["kind"] in ("rank_drop", "rank_lost", "new_entrant")}
+             if a["kind"] in ("rank_drop", "rank_lost", "rank_gain", "new_entrant")}
     listings = {(a["kind"], a["product_id"]) for a in alerts
                 if a["kind"] in ("price_move", "stock_out", "back_in_stock")}
     assert ranks == expected_rank_alerts()

@@ -1,4 +1,5 @@
-"""E-mail outbox: outbox (one digest per recipient, kept until sent), alert_deliveries
+"""E-mail outbox: outbox (one digest per recipient, kept until sent), alert_deliveries;
+alerts.magnitude
 
 Revision ID: 0006
 Revises: 0005
@@ -17,6 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("magnitude", sa.Float(), nullable=True))
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -58,3 +61,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("alert_deliveries")
     op.drop_table("outbox")
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_column("magnitude")

@@ -1,0 +1,255 @@
+"""Detection as SQL over the history: window functions find, for every product and keyword,
+today's value, the last good observation before it and the median of the last 7, and return
+only the rows where something moved. The pure rules (``monitor.rules``) then apply the
+thresholds to those few rows.
+
+Portable SQL (SQLite 3.25+ and PostgreSQL): ROW_NUMBER/COUNT windows, the median as the middle
+row(s) of each partition (SQLite has no percentile function), conditional aggregation instead
+of FULL OUTER JOIN.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from config import Config
+from monitor.rules import ListingRow, PricePair, RankRow
+
+HISTORY_DAYS = 30  # how far back the last good observation is looked for
+MEDIAN_OF = 7  # crawls before today in the noise median
+CENT = Decimal("0.01")
+
+# Good ranks runs of the last HISTORY_DAYS per site, newest first (k = 1 is today's when
+# the site has a good run today); runs that returned far fewer items than the good run
+# before them count as incomplete (no rank conclusions from them).
+_GOOD_RANK_RUNS = """
+ranked AS (
+  SELECT r.id, r.site_id, r.day, r.items_count,
+         LAG(r.items_count) OVER (PARTITION BY r.site_id ORDER BY r.day) AS items_before
+  FROM crawl_runs r
+  WHERE r.spider = 'ranks' AND r.status = 'ok' AND r.day <= :day AND r.day > :since
+),
+good AS (
+  SELECT id, site_id, day,
+         ROW_NUMBER() OVER (PARTITION BY site_id ORDER BY day DESC) AS k
+  FROM ranked
+  WHERE items_before IS NULL OR items_count >= items_before * :min_ratio
+)"""
+
+RANKS_SQL = f"""
+WITH {_GOOD_RANK_RUNS},
+today_sites AS (  -- a good run today and one before it to compare with
+  SELECT site_id FROM good WHERE k = 1 AND day = :day
+  INTERSECT SELECT site_id FROM good WHERE k = 2
+),
+daily AS (
+  SELECT g.k, o.keyword_id, o.product_id, MIN(o.organic_position) AS pos
+  FROM rank_observations o JOIN good g ON g.id = o.crawl_run_id
+  WHERE g.k <= :median_of + 1 AND o.organic_position IS NOT NULL
+    AND g.site_id IN (SELECT site_id FROM today_sites)
+  GROUP BY g.k, o.keyword_id, o.product_id
+),
+hist AS (
+  SELECT keyword_id, product_id, pos,
+         ROW_NUMBER() OVER (PARTITION BY keyword_id, product_id ORDER BY pos) AS rn,
+         COUNT(*) OVER (PARTITION BY keyword_id, product_id) AS n
+  FROM daily WHERE k >= 2
+),
+med AS (
+  SELECT keyword_id, product_id, AVG(pos) AS median FROM hist
+  WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY keyword_id, product_id
+),
+pair AS (
+  SELECT keyword_id, product_id, MIN(CASE WHEN k = 1 THEN pos END) AS today,
+         MIN(CASE WHEN k = 2 THEN pos END) AS before
+  FROM daily WHERE k <= 2 GROUP BY keyword_id, product_id
+)
+SELECT s.name, kw.term, kw."group", p.external_id, p.title, p.url, p.is_own,
+       pair.today, pair.before, med.median
+FROM pair
+JOIN keywords kw ON kw.id = pair.keyword_id
+JOIN sites s ON s.id = kw.site_id
+JOIN products p ON p.id = pair.product_id
+LEFT JOIN med ON med.keyword_id = pair.keyword_id AND med.product_id = pair.product_id
+WHERE (p.is_own AND pair.before IS NOT NULL
+       AND (pair.today IS NULL OR pair.today <> pair.before))
+   OR (NOT p.is_own AND pair.today <= :max_k AND (pair.before IS NULL OR pair.before > :min_k))
+"""
+
+# Product pages stand alone: a partial listings run's pages count. For each field the last
+# observation before today that had it (an unknown price or stock is skipped, never a change).
+LISTINGS_SQL = """
+WITH runs AS (
+  SELECT r.id, r.day FROM crawl_runs r
+  WHERE r.spider = 'listings' AND r.status IN ('ok', 'partial')
+    AND r.day <= :day AND r.day > :since
+),
+snap AS (
+  SELECT s.product_id, r.day, s.price, s.list_price, s.currency, s.in_stock, s.sales_count,
+         s.title
+  FROM product_snapshots s JOIN runs r ON r.id = s.crawl_run_id
+),
+today AS (SELECT * FROM snap WHERE day = :day),
+prices AS (
+  SELECT product_id, price, list_price, currency,
+         ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY day DESC) AS k
+  FROM snap WHERE day < :day AND price IS NOT NULL
+    AND product_id IN (SELECT product_id FROM today)
+),
+med_rows AS (
+  SELECT product_id, price,
+         ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY price) AS rn,
+         COUNT(*) OVER (PARTITION BY product_id) AS n
+  FROM prices WHERE k <= :median_of
+),
+med AS (
+  SELECT product_id, AVG(price) AS median FROM med_rows
+  WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY product_id
+),
+stock AS (
+  SELECT product_id, in_stock,
+         ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY day DESC) AS k
+  FROM snap WHERE day < :day AND in_stock IS NOT NULL
+    AND product_id IN (SELECT product_id FROM today)
+),
+titles AS (
+  SELECT product_id, title,
+         ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY day DESC) AS k
+  FROM snap WHERE day < :day AND title IS NOT NULL
+    AND product_id IN (SELECT product_id FROM today)
+),
+sales AS (
+  SELECT product_id, sales_count,
+         ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY day DESC) AS k
+  FROM snap WHERE day < :day AND sales_count IS NOT NULL
+    AND product_id IN (SELECT product_id FROM today)
+)
+SELECT s.name, p.external_id, p."group", p.url, p.is_own,
+       t.title, ti.title, t.price, pr.price, med.median, t.currency, pr.currency,
+       t.list_price, pr.list_price, t.in_stock, st.in_stock, t.sales_count, sa.sales_count
+FROM today t
+JOIN products p ON p.id = t.product_id
+JOIN sites s ON s.id = p.site_id
+LEFT JOIN prices pr ON pr.product_id = t.product_id AND pr.k = 1
+LEFT JOIN med ON med.product_id = t.product_id
+LEFT JOIN stock st ON st.product_id = t.product_id AND st.k = 1
+LEFT JOIN titles ti ON ti.product_id = t.product_id AND ti.k = 1
+LEFT JOIN sales sa ON sa.product_id = t.product_id AND sa.k = 1
+WHERE (t.price IS NOT NULL AND pr.price IS NOT NULL AND (
+         ABS(t.price - pr.price) * 100 >= :min_pct * pr.price
+         OR ABS(t.price - pr.price) >= :min_abs
+         OR (t.list_price IS NOT NULL AND t.price < t.list_price)
+            <> (pr.list_price IS NOT NULL AND pr.price < pr.list_price)))
+   OR (t.in_stock IS NOT NULL AND st.in_stock IS NOT NULL AND t.in_stock <> st.in_stock)
+   OR (t.title IS NOT NULL AND ti.title IS NOT NULL AND t.title <> ti.title)
+   OR (t.sales_count IS NOT NULL AND sa.sales_count IS NOT NULL
+       AND t.sales_count - sa.sales_count >= :min_sales)
+"""
+
+TODAY_PRICES_SQL = """
+SELECT s.name, p.external_id, sn.title, p.title, p.url, sn.price, sn.currency
+FROM product_snapshots sn
+JOIN crawl_runs r ON r.id = sn.crawl_run_id
+JOIN products p ON p.id = sn.product_id
+JOIN sites s ON s.id = p.site_id
+WHERE r.spider = 'listings' AND r.status IN ('ok', 'partial') AND r.day = :day
+  AND p.external_id IN :ids
+"""
+
+
+def _money(value: Any) -> Decimal | None:
+    """SQLite hands NUMERIC back as float, AVG as float everywhere: back to cents."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(CENT)
+
+
+def _bool(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _all_thresholds(config: Config) -> list[Any]:
+    t = config.thresholds
+    return [t, *t.groups.values(), *(p.thresholds for p in config.products if p.thresholds),
+            *(k.thresholds for k in config.keywords if k.thresholds)]
+
+
+def _lowest(config: Config, name: str) -> float | None:
+    values = [getattr(t, name) for t in _all_thresholds(config)
+              if getattr(t, name) is not None]
+    return min(values) if values else None
+
+
+def rank_rows(session: Session, config: Config, day: dt.date) -> list[RankRow]:
+    """Own products whose rank moved or vanished, competitors now in a top K (per the
+    loosest thresholds in the config; the rules apply the exact ones)."""
+    tops = [t.top_k for t in _all_thresholds(config) if t.top_k is not None]
+    params = {"day": day, "since": day - dt.timedelta(days=HISTORY_DAYS),
+              "min_ratio": config.thresholds.min_items_ratio, "median_of": MEDIAN_OF,
+              "max_k": max(tops), "min_k": min(tops)}
+    return [RankRow(site, term, group, pid, title, url, bool(own), _int(today), _int(before),
+                    None if median is None else float(median))
+            for site, term, group, pid, title, url, own, today, before, median
+            in session.execute(text(RANKS_SQL), params)]
+
+
+def listing_rows(session: Session, config: Config, day: dt.date) -> list[ListingRow]:
+    """Products seen today whose price, promotion, stock, title or sales count moved."""
+    params = {"day": day, "since": day - dt.timedelta(days=HISTORY_DAYS),
+              "median_of": MEDIAN_OF, "min_pct": _lowest(config, "price_move_pct"),
+              "min_abs": _lowest(config, "price_move_abs") or 10**12,
+              "min_sales": _lowest(config, "sales_jump_min")}
+    rows = []
+    for (site, pid, group, url, own, title, title_before, price, price_before, median,
+         currency, currency_before, list_price, list_before, stock, stock_before, sales,
+         sales_before) in session.execute(text(LISTINGS_SQL), params):
+        rows.append(ListingRow(
+            site, pid, group or "default", url, bool(own), title, title_before, _money(price),
+            _money(price_before), _money(median), currency, currency_before,
+            _money(list_price), _money(list_before), _bool(stock), _bool(stock_before),
+            _int(sales), _int(sales_before)))
+    return rows
+
+
+def price_pairs(session: Session, config: Config, day: dt.date) -> list[PricePair]:
+    """Today's prices of the competitors mapped to own products (``compare_to``)."""
+    mapped = [(p.site, p.id, p.compare_to) for p in config.products if p.compare_to]
+    if not mapped:
+        return []
+    ids = sorted({pid for _s, pid, _o in mapped} | {own for _s, _p, own in mapped if own})
+    statement = text(TODAY_PRICES_SQL).bindparams(bindparam("ids", expanding=True))
+    today: dict[tuple[str, str], tuple[Any, ...]] = {
+        (row[0], row[1]): row for row in session.execute(statement, {"day": day, "ids": ids})}
+    pairs = []
+    for site, pid, own in mapped:
+        theirs, ours = today.get((site, pid)), today.get((site, own or ""))
+        if theirs is None or ours is None:
+            continue  # not seen today (blocked, failed): no conclusion
+        pairs.append(PricePair(site, pid, theirs[2] or theirs[3], theirs[4], _money(theirs[5]),
+                               theirs[6], own or "", ours[2] or ours[3], _money(ours[5]),
+                               ours[6]))
+    return pairs
+
+
+def last_good_items(session: Session, day: dt.date) -> dict[tuple[str, str], int]:
+    """Items of each site's and spider's last ok run before ``day``."""
+    statement = text("""
+        WITH last AS (
+          SELECT s.name, r.spider, r.items_count,
+                 ROW_NUMBER() OVER (PARTITION BY r.site_id, r.spider ORDER BY r.day DESC) AS k
+          FROM crawl_runs r JOIN sites s ON s.id = r.site_id
+          WHERE r.status = 'ok' AND r.day < :day AND r.day > :since)
+        SELECT name, spider, items_count FROM last WHERE k = 1""")
+    return {(site, spider): int(items) for site, spider, items in session.execute(
+        statement, {"day": day, "since": day - dt.timedelta(days=HISTORY_DAYS)})}
+
+

@@ -1,0 +1,130 @@
+"""Detection over a stored history (SQL with window functions), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from config import Config
+from db.models import CrawlRun, Keyword, Product, ProductSnapshot, RankObservation, Site
+from db.session import session_scope, upgrade
+from monitor.runner import run_monitor
+
+START = dt.date(2026, 11, 1)
+CONFIG = {
+    "sites": [{"name": "demo", "base_url": "http://127.0.0.1:9"}],
+    "keywords": [{"term": "扫地机器人", "group": "清洁"}],
+    "products": [{"site": "demo", "id": "c1", "compare_to": "o1"},
+                 {"site": "demo", "id": "o1", "role": "own"}],
+}
+
+
+class History:
+    """Writes crawl runs, ranks and snapshots day by day, as the pipeline would."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        upgrade(url)
+        with session_scope(url) as s:
+            site = Site(name="demo", adapter="demoshop", base_url="http://127.0.0.1:9")
+            s.add(site)
+            s.flush()
+            self.site = site.id
+            keyword = Keyword(site_id=site.id, term="扫地机器人", group="清洁")
+            s.add(keyword)
+            self.products = {}
+            for pid, own in [("o1", True), ("c1", False), ("c2", False), ("c3", False)]:
+                product = Product(site_id=site.id, external_id=pid, title=f"vacuum {pid}",
+                                  is_own=own, role="own" if own else "competitor",
+                                  group="清洁")
+                s.add(product)
+                s.flush()
+                self.products[pid] = product.id
+            s.flush()
+            self.keyword = keyword.id
+
+    def _run(self, s: Session, day: dt.date, spider: str, status: str, items: int) -> int:
+        run = CrawlRun(site_id=self.site, spider=spider, day=day, status=status,
+                       items_count=items)
+        s.add(run)
+        s.flush()
+        return run.id
+
+    def ranks(self, day: dt.date, positions: dict[str, int], status: str = "ok",
+              filler: int = 20) -> None:
+        """Our and competitors' positions; ``filler`` other results make the run's size."""
+        with session_scope(self.url) as s:
+            run = self._run(s, day, "ranks", status, len(positions) + filler)
+            for pid, position in positions.items():
+                s.add(RankObservation(crawl_run_id=run, keyword_id=self.keyword,
+                                      product_id=self.products[pid], position=position,
+                                      organic_position=position, page=1))
+
+    def listings(self, day: dt.date, prices: dict[str, str | None], status: str = "ok",
+                 stock: dict[str, bool] | None = None) -> None:
+        with session_scope(self.url) as s:
+            run = self._run(s, day, "listings", status, len(prices))
+            for pid, price in prices.items():
+                s.add(ProductSnapshot(
+                    crawl_run_id=run, product_id=self.products[pid],
+                    price=Decimal(price) if price else None, currency="CNY",
+                    in_stock=(stock or {}).get(pid, True), title=f"vacuum {pid}"))
+
+
+def _kinds(url: str, day: dt.date) -> list[tuple[str, str | None]]:
+    config = Config.model_validate({**CONFIG, "database_url": url})
+    with session_scope(url) as s:
+        return sorted((a.kind, a.product_id) for a in run_monitor(s, config, day))
+
+
+def test_a_blocked_day_gives_crawl_alerts_only(db_url: str) -> None:
+    h = History(db_url)
+    h.ranks(START, {"o1": 3, "c1": 1})
+    h.listings(START, {"o1": "100", "c1": "120"})
+    h.ranks(START + dt.timedelta(1), {}, status="blocked", filler=0)
+    h.listings(START + dt.timedelta(1), {}, status="blocked")
+    assert _kinds(db_url, START + dt.timedelta(1)) == [("crawl_blocked", None)] * 2
+    # a run that "succeeded" with far fewer results is no evidence that our product vanished
+    h.ranks(START + dt.timedelta(2), {"c1": 1}, filler=2)
+    assert _kinds(db_url, START + dt.timedelta(2)) == [("crawl_failed", None)]
+
+
+def test_noise_flip_flops_and_repeats(db_url: str) -> None:
+    """#3 for six days, then 9, 3, 9, 15: the first drop is reported; the way back to the
+    usual #3 is noise, not a gain; the same drop to #9 again is not re-alerted; #15 is worse
+    and is."""
+    h = History(db_url)
+    days = [START + dt.timedelta(i) for i in range(10)]
+    for day, position in zip(days, [3, 3, 3, 3, 3, 3, 9, 3, 9, 15], strict=True):
+        h.ranks(day, {"o1": position, "c1": 1})
+    found = {day: _kinds(db_url, day) for day in days[1:]}
+    assert found[days[6]] == [("rank_drop", "o1")]
+    assert found[days[7]] == []
+    assert found[days[8]] == []
+    assert found[days[9]] == [("rank_drop", "o1")]
+    assert all(not kinds for day, kinds in found.items() if day < days[6])
+
+
+def test_new_entrant_and_lost(db_url: str) -> None:
+    h = History(db_url)
+    h.ranks(START, {"o1": 3, "c1": 1, "c2": 14})
+    h.ranks(START + dt.timedelta(1), {"c1": 1, "c2": 8, "c3": 2})
+    assert _kinds(db_url, START + dt.timedelta(1)) == [
+        ("new_entrant", "c2"), ("new_entrant", "c3"), ("rank_lost", "o1")]
+    assert _kinds(db_url, START) == []  # the first day has nothing to compare with
+
+
+def test_prices_unknown_days_medians_and_undercut(db_url: str) -> None:
+    h = History(db_url)
+    days = [START + dt.timedelta(i) for i in range(5)]
+    h.listings(days[0], {"o1": "2099", "c1": "2199"})
+    h.listings(days[1], {"o1": "2099", "c1": None})     # unreadable price: unknown, not 0
+    h.listings(days[2], {"o1": "2099", "c1": "1999"})   # vs the last known 2199: -9.1 %
+    h.listings(days[3], {"o1": "2099", "c1": "1999"}, stock={"c1": False})
+    h.listings(days[4], {"o1": "2099"})                 # c1's page not read today
+    assert _kinds(db_url, days[1]) == []
+    assert _kinds(db_url, days[2]) == [("price_move", "c1"), ("undercut", "c1")]
+    assert _kinds(db_url, days[3]) == [("stock_out", "c1")]  # the undercut is not repeated
+    assert _kinds(db_url, days[4]) == []
