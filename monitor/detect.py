@@ -95,60 +95,54 @@ snap AS (
   FROM product_snapshots s JOIN runs r ON r.id = s.crawl_run_id
 ),
 today AS (SELECT * FROM snap WHERE day = :day),
-prices AS (
-  SELECT product_id, price, list_price, currency,
-         ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY day DESC) AS k
-  FROM snap WHERE day < :day AND price IS NOT NULL
-    AND product_id IN (SELECT product_id FROM today)
+earlier AS (  -- for each field, the rank of each observation among those that had it
+  SELECT product_id, price, list_price, currency, in_stock, sales_count, title,
+         ROW_NUMBER() OVER (PARTITION BY product_id, price IS NULL ORDER BY day DESC) AS kp,
+         ROW_NUMBER() OVER (PARTITION BY product_id, in_stock IS NULL ORDER BY day DESC) AS ks,
+         ROW_NUMBER() OVER (PARTITION BY product_id, title IS NULL ORDER BY day DESC) AS kt,
+         ROW_NUMBER() OVER (PARTITION BY product_id, sales_count IS NULL ORDER BY day DESC)
+           AS kn
+  FROM snap WHERE day < :day
+),
+last AS (
+  SELECT product_id,
+         MAX(CASE WHEN price IS NOT NULL AND kp = 1 THEN price END) AS price,
+         MAX(CASE WHEN price IS NOT NULL AND kp = 1 THEN list_price END) AS list_price,
+         MAX(CASE WHEN price IS NOT NULL AND kp = 1 THEN currency END) AS currency,
+         MAX(CASE WHEN in_stock IS NOT NULL AND ks = 1 THEN  -- MAX of a boolean: not in SQL
+                  CASE WHEN in_stock THEN 1 ELSE 0 END END) AS in_stock,
+         MAX(CASE WHEN title IS NOT NULL AND kt = 1 THEN title END) AS title,
+         MAX(CASE WHEN sales_count IS NOT NULL AND kn = 1 THEN sales_count END) AS sales_count
+  FROM earlier GROUP BY product_id
 ),
 med_rows AS (
   SELECT product_id, price,
          ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY price) AS rn,
          COUNT(*) OVER (PARTITION BY product_id) AS n
-  FROM prices WHERE k <= :median_of
+  FROM earlier WHERE price IS NOT NULL AND kp <= :median_of
 ),
 med AS (
   SELECT product_id, AVG(price) AS median FROM med_rows
   WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY product_id
-),
-stock AS (
-  SELECT product_id, in_stock,
-         ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY day DESC) AS k
-  FROM snap WHERE day < :day AND in_stock IS NOT NULL
-    AND product_id IN (SELECT product_id FROM today)
-),
-titles AS (
-  SELECT product_id, title,
-         ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY day DESC) AS k
-  FROM snap WHERE day < :day AND title IS NOT NULL
-    AND product_id IN (SELECT product_id FROM today)
-),
-sales AS (
-  SELECT product_id, sales_count,
-         ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY day DESC) AS k
-  FROM snap WHERE day < :day AND sales_count IS NOT NULL
-    AND product_id IN (SELECT product_id FROM today)
 )
 SELECT s.name, p.external_id, p."group", p.url, p.is_own,
-       t.title, ti.title, t.price, pr.price, med.median, t.currency, pr.currency,
-       t.list_price, pr.list_price, t.in_stock, st.in_stock, t.sales_count, sa.sales_count
+       t.title, l.title, t.price, l.price, med.median, t.currency, l.currency,
+       t.list_price, l.list_price, t.in_stock, l.in_stock, t.sales_count, l.sales_count
 FROM today t
+JOIN last l ON l.product_id = t.product_id
 JOIN products p ON p.id = t.product_id
 JOIN sites s ON s.id = p.site_id
-LEFT JOIN prices pr ON pr.product_id = t.product_id AND pr.k = 1
 LEFT JOIN med ON med.product_id = t.product_id
-LEFT JOIN stock st ON st.product_id = t.product_id AND st.k = 1
-LEFT JOIN titles ti ON ti.product_id = t.product_id AND ti.k = 1
-LEFT JOIN sales sa ON sa.product_id = t.product_id AND sa.k = 1
-WHERE (t.price IS NOT NULL AND pr.price IS NOT NULL AND (
-         ABS(t.price - pr.price) * 100 >= :min_pct * pr.price
-         OR ABS(t.price - pr.price) >= :min_abs
+WHERE (t.price IS NOT NULL AND l.price IS NOT NULL AND (
+         ABS(t.price - l.price) * 100 >= :min_pct * l.price
+         OR ABS(t.price - l.price) >= :min_abs
          OR (t.list_price IS NOT NULL AND t.price < t.list_price)
-            <> (pr.list_price IS NOT NULL AND pr.price < pr.list_price)))
-   OR (t.in_stock IS NOT NULL AND st.in_stock IS NOT NULL AND t.in_stock <> st.in_stock)
-   OR (t.title IS NOT NULL AND ti.title IS NOT NULL AND t.title <> ti.title)
-   OR (t.sales_count IS NOT NULL AND sa.sales_count IS NOT NULL
-       AND t.sales_count - sa.sales_count >= :min_sales)
+            <> (l.list_price IS NOT NULL AND l.price < l.list_price)))
+   OR (t.in_stock IS NOT NULL AND l.in_stock IS NOT NULL
+       AND CASE WHEN t.in_stock THEN 1 ELSE 0 END <> l.in_stock)
+   OR (t.title IS NOT NULL AND l.title IS NOT NULL AND t.title <> l.title)
+   OR (t.sales_count IS NOT NULL AND l.sales_count IS NOT NULL
+       AND t.sales_count - l.sales_count >= :min_sales)
 """
 
 TODAY_PRICES_SQL = """

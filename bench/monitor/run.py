@@ -1,0 +1,331 @@
+"""Monitor benchmark: one day's detection over a year of history, SQL vs a naive Python loop.
+
+    .venv/bin/python bench/monitor/run.py [--db sqlite|postgresql|both] [--products 10000]
+                                          [--keywords 500] [--days 365]
+
+Generates, reproducibly (seed 2026), one site with 10,000 products (100 of them ours, 100
+competitors mapped to them for undercuts) and 500 tracked keywords in 10 groups, and 365 days
+of history: a listings run per day with a snapshot of every product (3.65 million snapshots:
+price random walk with 2 % daily noise on some products and real moves on others, promotions,
+stock-outs, title changes, sales counts) and a ranks run per day with 20 organic results per
+keyword (3.65 million rank observations, shuffled a little every day). Then, for the last day:
+
+- **sql**: ShopWatch's detection (``monitor.runner.detect``: the window-function SQL of
+  ``monitor.detect``, the rules, the repeat check), alerts not stored;
+- **naive**: the same rules fed by a plain Python implementation that reads the same 30 days
+  of rows and finds last observations and medians with loops and ``statistics.median``.
+
+Both must find the same alerts. Each is timed 3 times; the best and the median are reported.
+Figures go to bench/README.md; results to bench/monitor/results-<db>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import platform
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from config import Config  # noqa: E402
+from db.session import get_engine, session_scope, upgrade  # noqa: E402
+from monitor import detect as detection  # noqa: E402
+from monitor.rules import (  # noqa: E402
+    ListingRow,
+    PricePair,
+    RankRow,
+    listing_alerts,
+    rank_alerts,
+    sort_alerts,
+    undercut_alerts,
+)
+from monitor.runner import detect, thresholds_for  # noqa: E402
+
+LAST = dt.date(2026, 11, 25)
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+OWN, MAPPED = 100, 100
+RESULTS = 20
+
+
+def generate(url: str, products: int, keywords: int, days: int) -> dict[str, Any]:
+    """Write the history with the DB-API's bulk paths (executemany / COPY)."""
+    rng = random.Random(2026)
+    start = time.perf_counter()
+    first = LAST - dt.timedelta(days=days - 1)
+    engine = get_engine(url)
+    postgres = url.startswith("postgresql")
+    raw = engine.raw_connection()
+    cursor = raw.cursor()
+
+    def bulk(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        if postgres:
+            buffer = io.StringIO()
+            for row in rows:
+                buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                copy.write(buffer.getvalue())
+        else:
+            marks = ", ".join("?" * len(columns))
+            rows = [tuple(str(v) if isinstance(v, Decimal) else v for v in row) for row in rows]
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                               rows)
+
+    bulk("sites", ["id", "name", "adapter", "base_url"], [(1, "bench", "generic", "http://x")])
+    groups = [f"g{i}" for i in range(10)]
+    now = dt.datetime(2026, 1, 1)
+    bulk("products", ["id", "site_id", "external_id", "title", "is_own", "role", '"group"',
+                      "first_seen", "url"],
+         [(i, 1, f"p{i}", f"product {i}", i <= OWN, "own" if i <= OWN else "competitor",
+           groups[i % 10], now, f"http://x/item/{i}") for i in range(1, products + 1)])
+    bulk("keywords", ["id", "site_id", "term", '"group"', "source"],
+         [(k, 1, f"keyword {k}", groups[k % 10], "manual") for k in range(1, keywords + 1)])
+    runs = []
+    for d in range(days):
+        day = first + dt.timedelta(days=d)
+        runs.append((2 * d + 1, 1, "listings", day, 1, now, now, "ok", products, 0, 0, 0))
+        runs.append((2 * d + 2, 1, "ranks", day, 1, now, now, "ok", keywords * RESULTS, 0, 0,
+                     0))
+    bulk("crawl_runs", ["id", "site_id", "spider", "day", "attempt", "started_at",
+                        "finished_at", "status", "items_count", "pages_count", "errors_count",
+                        "unknown_prices"], runs)
+    price = [Decimal(rng.randint(50, 5000)) for _ in range(products + 1)]
+    stock = [True] * (products + 1)
+    sales = [rng.randint(0, 5000) for _ in range(products + 1)]
+    titles = [0] * (products + 1)
+    promo = [False] * (products + 1)
+    pools = {k: rng.sample(range(1, products + 1), 40) for k in range(1, keywords + 1)}
+    for k in pools:  # every keyword ranks a few of our products
+        pools[k][rng.randrange(40)] = rng.randint(1, OWN)
+    snapshot_id = rank_id = 1
+    for d in range(days):
+        rows = []
+        for p in range(1, products + 1):
+            roll = rng.random()
+            if roll < 0.05:  # daily noise of up to 2 %
+                price[p] = (price[p] * Decimal(1 + rng.uniform(-0.02, 0.02))).quantize(
+                    Decimal("0.01"))
+            elif roll < 0.06:  # a real move
+                price[p] = (price[p] * Decimal(1 + rng.choice((-1, 1)) * rng.uniform(0.05, 0.3))
+                            ).quantize(Decimal("0.01"))
+            if rng.random() < 0.003:
+                promo[p] = not promo[p]
+            if rng.random() < 0.005:
+                stock[p] = not stock[p]
+            if rng.random() < 0.001:
+                titles[p] += 1
+            sales[p] += rng.randint(0, 20) + (300 if rng.random() < 0.001 else 0)
+            shown = None if rng.random() < 0.002 else price[p]  # unreadable now and then
+            list_price = (price[p] * Decimal("1.25")).quantize(Decimal("0.01")) \
+                if promo[p] else None
+            rows.append((snapshot_id, 2 * d + 1, p, 1, shown, list_price, "CNY", stock[p],
+                         sales[p], f"product {p} v{titles[p]}", False))
+            snapshot_id += 1
+        bulk("product_snapshots", ["id", "crawl_run_id", "product_id", "attempt", "price",
+                                   "list_price", "currency", "in_stock", "sales_count",
+                                   "title", "from_page"], rows)
+        ranks = []
+        for k, pool in pools.items():
+            if rng.random() < 0.2:  # the order shifts a little
+                i = rng.randrange(len(pool) - 1)
+                j = min(len(pool) - 1, i + rng.randint(1, 6))
+                pool[i], pool[j] = pool[j], pool[i]
+            for position, p in enumerate(pool[:RESULTS], start=1):
+                ranks.append((rank_id, 2 * d + 2, k, p, 1, position, position, 1, False))
+                rank_id += 1
+        bulk("rank_observations", ["id", "crawl_run_id", "keyword_id", "product_id", "attempt",
+                                   "position", "organic_position", "page", "sponsored"], ranks)
+        raw.commit()
+    if postgres:
+        for table in ("sites", "products", "keywords", "crawl_runs", "product_snapshots",
+                      "rank_observations"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                           f"(SELECT MAX(id) FROM {table}))")
+        cursor.execute("ANALYZE")
+    else:
+        cursor.execute("ANALYZE")
+    raw.commit()
+    raw.close()
+    return {"products": products, "keywords": keywords, "days": days,
+            "snapshots": snapshot_id - 1, "rank_observations": rank_id - 1,
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
+def bench_config(url: str) -> Config:
+    return Config.model_validate({
+        "database_url": url, "sites": [{"name": "bench", "base_url": "http://x"}],
+        "products": [{"site": "bench", "id": f"p{OWN + i}", "compare_to": f"p{i}"}
+                     for i in range(1, MAPPED + 1)]})
+
+
+# -- the naive implementation: the same rows, Python loops ------------------------------------
+
+def _median(values: list[Any]) -> Any:
+    return statistics.median(values) if values else None
+
+
+def naive_rows(session: Any, config: Config, day: dt.date
+               ) -> tuple[list[RankRow], list[ListingRow], list[PricePair]]:
+    since = day - dt.timedelta(days=detection.HISTORY_DAYS)
+    ranks: dict[tuple[int, int], dict[dt.date, int]] = defaultdict(dict)
+    runs = {}
+    for run_id, run_day, items in session.execute(text(
+            "SELECT id, day, items_count FROM crawl_runs WHERE spider = 'ranks' "
+            "AND status = 'ok' AND day <= :day AND day > :since ORDER BY day"),
+            {"day": day, "since": since}):
+        runs[run_id] = dt.date.fromisoformat(str(run_day))
+    for run_id, keyword, product, position in session.execute(text(
+            "SELECT crawl_run_id, keyword_id, product_id, organic_position "
+            "FROM rank_observations WHERE crawl_run_id IN (SELECT id FROM crawl_runs "
+            "WHERE spider = 'ranks' AND status = 'ok' AND day <= :day AND day > :since)"),
+            {"day": day, "since": since}):
+        if position is not None:
+            old = ranks[keyword, product].get(runs[run_id])
+            ranks[keyword, product][runs[run_id]] = min(position, old or position)
+    products = {pid: (ext, title, url, bool(own), group) for pid, ext, title, url, own, group
+                in session.execute(text(
+                    'SELECT id, external_id, title, url, is_own, "group" FROM products'))}
+    keywords = {kid: (term, group) for kid, term, group in session.execute(text(
+        'SELECT id, term, "group" FROM keywords'))}
+    good_days = sorted(set(runs.values()), reverse=True)[:detection.MEDIAN_OF + 1]
+    rank_rows = []
+    if good_days and good_days[0] == day and len(good_days) > 1:
+        for (keyword, product), seen in ranks.items():
+            today, before = seen.get(good_days[0]), seen.get(good_days[1])
+            history = [seen[d] for d in good_days[1:] if d in seen]
+            ext, title, url, own, _g = products[product]
+            term, group = keywords[keyword]
+            if own and before is not None and today != before or (
+                    not own and today is not None and today <= 10
+                    and (before is None or before > 10)):
+                median = _median(history)
+                rank_rows.append(RankRow("bench", term, group, ext, title, url, own, today,
+                                          before, None if median is None else float(median)))
+    snaps: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in session.execute(text(
+            "SELECT s.product_id, r.day, s.price, s.list_price, s.currency, s.in_stock, "
+            "s.sales_count, s.title FROM product_snapshots s JOIN crawl_runs r "
+            "ON r.id = s.crawl_run_id WHERE r.spider = 'listings' AND r.status IN "
+            "('ok', 'partial') AND r.day <= :day AND r.day > :since"),
+            {"day": day, "since": since}):
+        snaps[row[0]].append(row)
+    listing_rows, today_prices = [], {}
+    for product, rows in snaps.items():
+        rows.sort(key=lambda r: str(r[1]))
+        today = [r for r in rows if str(r[1]) == str(day)]
+        if not today:
+            continue
+        t = today[-1]
+        earlier = [r for r in rows if str(r[1]) < str(day)]
+
+        def last(index: int, earlier: list[Any] = earlier) -> Any:
+            return next((r[index] for r in reversed(earlier) if r[index] is not None), None)
+
+        priced = [r for r in earlier if r[2] is not None]
+        median = _median([detection._money(r[2]) for r in priced[-detection.MEDIAN_OF:]])
+        ext, title, url, own, group = products[product]
+        today_prices[ext] = (t, title, url)
+        listing_rows.append(ListingRow(
+            "bench", ext, group, url, own, t[7], last(7), detection._money(t[2]),
+            detection._money(priced[-1][2]) if priced else None,
+            median.quantize(detection.CENT) if median is not None else None, t[4],
+            priced[-1][4] if priced else None, detection._money(t[3]),
+            detection._money(priced[-1][3]) if priced else None,
+            detection._bool(t[5]), detection._bool(last(5)), t[6], last(6)))
+    pairs = []
+    for p in config.products:
+        theirs, ours = today_prices.get(p.id), today_prices.get(p.compare_to or "")
+        if theirs and ours:
+            pairs.append(PricePair("bench", p.id, theirs[0][7], theirs[2],
+                                   detection._money(theirs[0][2]), theirs[0][4], ours and
+                                   p.compare_to or "", ours[0][7],
+                                   detection._money(ours[0][2]), ours[0][4]))
+    return rank_rows, listing_rows, pairs
+
+
+def naive_detect(session: Any, config: Config, day: dt.date) -> list[Any]:
+    ranks, listings, pairs = naive_rows(session, config, day)
+    resolve = thresholds_for(config)
+    return sort_alerts(rank_alerts(day, ranks, resolve) + listing_alerts(day, listings, resolve)
+                       + undercut_alerts(day, pairs))
+
+
+def _key(alert: Any) -> tuple[Any, ...]:
+    return alert.kind, alert.product_id, alert.keyword, alert.before, alert.after
+
+
+def measure(url: str) -> dict[str, Any]:
+    config = bench_config(url)
+    timings: dict[str, list[float]] = {"sql": [], "naive": []}
+    found: dict[str, list[Any]] = {}
+    for _ in range(3):
+        for name, run in (("sql", detect), ("naive", naive_detect)):
+            with session_scope(url) as session:
+                start = time.perf_counter()
+                found[name] = run(session, config, LAST)
+                timings[name].append(time.perf_counter() - start)
+                session.rollback()
+    sql_keys = sorted(map(_key, found["sql"]))
+    naive_keys = sorted(map(_key, found["naive"]))
+    kinds: dict[str, int] = defaultdict(int)
+    for alert in found["sql"]:
+        kinds[alert.kind] += 1
+    return {"alerts": len(found["sql"]), "by_kind": dict(sorted(kinds.items())),
+            "same_alerts": sql_keys == naive_keys,
+            **{f"{name}_best_s": round(min(t), 3) for name, t in timings.items()},
+            **{f"{name}_median_s": round(statistics.median(t), 3)
+               for name, t in timings.items()}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--keywords", type=int, default=500)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--sqlite-path", default="/tmp/shopwatch-bench-monitor.db")
+    args = parser.parse_args()
+    for db in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
+        if db == "sqlite":
+            path = Path(args.sqlite_path)
+            path.unlink(missing_ok=True)
+            url = f"sqlite:///{path}"
+        else:
+            url = _fresh_pg_schema()
+        upgrade(url)
+        result: dict[str, Any] = {
+            "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, "
+                       f"Python {platform.python_version()}", "database": db,
+            "generate": generate(url, args.products, args.keywords, args.days)}
+        print(db, "generated", result["generate"], flush=True)
+        result["detection"] = measure(url)
+        print(db, "detection", result["detection"], flush=True)
+        out = ROOT / "bench" / "monitor" / f"results-{db}.json"
+        out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+def _fresh_pg_schema() -> str:
+    from sqlalchemy import create_engine
+
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS shopwatch_bench CASCADE"))
+        connection.execute(text("CREATE SCHEMA shopwatch_bench"))
+    admin.dispose()
+    return f"{PG_URL}?options=-csearch_path%3Dshopwatch_bench"
+
+
+if __name__ == "__main__":
+    main()
