@@ -85,64 +85,66 @@ WHERE (p.is_own AND pair.before IS NOT NULL
 # observation before today that had it (an unknown price or stock is skipped, never a change).
 LISTINGS_SQL = """
 WITH runs AS (
-  SELECT r.id, r.day FROM crawl_runs r
+  SELECT r.id, r.site_id, r.day FROM crawl_runs r
   WHERE r.spider = 'listings' AND r.status IN ('ok', 'partial')
     AND r.day <= :day AND r.day > :since
 ),
 snap AS (
-  SELECT s.product_id, r.day, s.price, s.list_price, s.currency, s.in_stock, s.sales_count,
-         s.title
+  SELECT s.product_id, r.day, s.price, s.in_stock, s.sales_count, s.title
   FROM product_snapshots s JOIN runs r ON r.id = s.crawl_run_id
 ),
-today AS (SELECT * FROM snap WHERE day = :day),
-earlier AS (  -- for each field, the rank of each observation among those that had it
-  SELECT product_id, price, list_price, currency, in_stock, sales_count, title,
-         ROW_NUMBER() OVER (PARTITION BY product_id, price IS NULL ORDER BY day DESC) AS kp,
-         ROW_NUMBER() OVER (PARTITION BY product_id, in_stock IS NULL ORDER BY day DESC) AS ks,
-         ROW_NUMBER() OVER (PARTITION BY product_id, title IS NULL ORDER BY day DESC) AS kt,
-         ROW_NUMBER() OVER (PARTITION BY product_id, sales_count IS NULL ORDER BY day DESC)
-           AS kn
-  FROM snap WHERE day < :day
+today AS (
+  SELECT s.* FROM product_snapshots s JOIN runs r ON r.id = s.crawl_run_id
+  WHERE r.day = :day
 ),
-last AS (
+last_day AS (  -- for each field, the last day before today that had it: one grouping pass
   SELECT product_id,
-         MAX(CASE WHEN price IS NOT NULL AND kp = 1 THEN price END) AS price,
-         MAX(CASE WHEN price IS NOT NULL AND kp = 1 THEN list_price END) AS list_price,
-         MAX(CASE WHEN price IS NOT NULL AND kp = 1 THEN currency END) AS currency,
-         MAX(CASE WHEN in_stock IS NOT NULL AND ks = 1 THEN  -- MAX of a boolean: not in SQL
-                  CASE WHEN in_stock THEN 1 ELSE 0 END END) AS in_stock,
-         MAX(CASE WHEN title IS NOT NULL AND kt = 1 THEN title END) AS title,
-         MAX(CASE WHEN sales_count IS NOT NULL AND kn = 1 THEN sales_count END) AS sales_count
-  FROM earlier GROUP BY product_id
+         MAX(CASE WHEN price IS NOT NULL THEN day END) AS price_day,
+         MAX(CASE WHEN in_stock IS NOT NULL THEN day END) AS stock_day,
+         MAX(CASE WHEN title IS NOT NULL THEN day END) AS title_day,
+         MAX(CASE WHEN sales_count IS NOT NULL THEN day END) AS sales_day
+  FROM snap WHERE day < :day GROUP BY product_id
+),
+recent AS (  -- the days of the median: the last listing days before today
+  SELECT day FROM (SELECT DISTINCT day FROM runs WHERE day < :day) d
+  ORDER BY day DESC LIMIT :median_of
 ),
 med_rows AS (
   SELECT product_id, price,
          ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY price) AS rn,
          COUNT(*) OVER (PARTITION BY product_id) AS n
-  FROM earlier WHERE price IS NOT NULL AND kp <= :median_of
+  FROM snap WHERE price IS NOT NULL AND day IN (SELECT day FROM recent)
 ),
 med AS (
   SELECT product_id, AVG(price) AS median FROM med_rows
   WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY product_id
 )
 SELECT s.name, p.external_id, p."group", p.url, p.is_own,
-       t.title, l.title, t.price, l.price, med.median, t.currency, l.currency,
-       t.list_price, l.list_price, t.in_stock, l.in_stock, t.sales_count, l.sales_count
+       t.title, lt.title, t.price, lp.price, med.median, t.currency, lp.currency,
+       t.list_price, lp.list_price, t.in_stock, ls.in_stock, t.sales_count, ln.sales_count
 FROM today t
-JOIN last l ON l.product_id = t.product_id
+JOIN last_day d ON d.product_id = t.product_id
 JOIN products p ON p.id = t.product_id
 JOIN sites s ON s.id = p.site_id
 LEFT JOIN med ON med.product_id = t.product_id
-WHERE (t.price IS NOT NULL AND l.price IS NOT NULL AND (
-         ABS(t.price - l.price) * 100 >= :min_pct * l.price
-         OR ABS(t.price - l.price) >= :min_abs
+-- the observations themselves, by the (crawl run, product) key
+LEFT JOIN runs rp ON rp.site_id = p.site_id AND rp.day = d.price_day
+LEFT JOIN product_snapshots lp ON lp.crawl_run_id = rp.id AND lp.product_id = t.product_id
+LEFT JOIN runs rs ON rs.site_id = p.site_id AND rs.day = d.stock_day
+LEFT JOIN product_snapshots ls ON ls.crawl_run_id = rs.id AND ls.product_id = t.product_id
+LEFT JOIN runs rt ON rt.site_id = p.site_id AND rt.day = d.title_day
+LEFT JOIN product_snapshots lt ON lt.crawl_run_id = rt.id AND lt.product_id = t.product_id
+LEFT JOIN runs rn ON rn.site_id = p.site_id AND rn.day = d.sales_day
+LEFT JOIN product_snapshots ln ON ln.crawl_run_id = rn.id AND ln.product_id = t.product_id
+WHERE ((t.price IS NOT NULL AND lp.price IS NOT NULL AND (
+         ABS(t.price - lp.price) * 100 >= :min_pct * lp.price
+         OR ABS(t.price - lp.price) >= :min_abs
          OR (t.list_price IS NOT NULL AND t.price < t.list_price)
-            <> (l.list_price IS NOT NULL AND l.price < l.list_price)))
-   OR (t.in_stock IS NOT NULL AND l.in_stock IS NOT NULL
-       AND CASE WHEN t.in_stock THEN 1 ELSE 0 END <> l.in_stock)
-   OR (t.title IS NOT NULL AND l.title IS NOT NULL AND t.title <> l.title)
-   OR (t.sales_count IS NOT NULL AND l.sales_count IS NOT NULL
-       AND t.sales_count - l.sales_count >= :min_sales)
+            <> (lp.list_price IS NOT NULL AND lp.price < lp.list_price)))
+   OR (t.in_stock IS NOT NULL AND ls.in_stock IS NOT NULL AND t.in_stock <> ls.in_stock)
+   OR (t.title IS NOT NULL AND lt.title IS NOT NULL AND t.title <> lt.title)
+   OR (t.sales_count IS NOT NULL AND ln.sales_count IS NOT NULL
+       AND t.sales_count - ln.sales_count >= :min_sales))
 """
 
 TODAY_PRICES_SQL = """
