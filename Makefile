@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint setup chromium services bench bench-keywords clean
+.PHONY: demo test lint setup chromium services bench bench-keywords bench-monitor clean
 
 demo: setup chromium
 	$(BIN)/shopwatch demo --out demo-out
@@ -20,6 +20,9 @@ bench: setup chromium
 
 bench-keywords: setup
 	$(BIN)/python bench/keywords/run.py
+
+bench-monitor: setup services
+	$(BIN)/python bench/monitor/run.py
 
 lint: setup
 	$(BIN)/ruff check .

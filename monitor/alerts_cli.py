@@ -60,6 +60,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from db.session import session_scope
     from monitor.charts import charts_for
+    from monitor.detect import visibility
     from monitor.digest import ordered, report_html
     from monitor.history import runs_of_day
     from monitor.runner import alerts_of_day
@@ -71,7 +72,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         if not alerts and not runs:
             raise UserError(f"nothing recorded for {args.date} (run `shopwatch run --date "
                             f"{args.date}` or `shopwatch monitor --date {args.date}` first)")
-        html = report_html(args.date, alerts, runs, charts_for(session, alerts, args.date))
+        html = report_html(args.date, alerts, runs, charts_for(session, alerts, args.date),
+                           visibility(session, config, args.date))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, "utf-8")

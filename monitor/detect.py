@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from config import Config
-from monitor.rules import ListingRow, PricePair, RankRow
+from monitor.rules import ListingRow, PricePair, RankRow, Visibility
 
 HISTORY_DAYS = 30  # how far back the last good observation is looked for
 MEDIAN_OF = 7  # crawls before today in the noise median
@@ -249,3 +249,63 @@ def last_good_items(session: Session, day: dt.date) -> dict[tuple[str, str], int
         statement, {"day": day, "since": day - dt.timedelta(days=HISTORY_DAYS)})}
 
 
+
+
+# Week-over-week visibility per keyword group: top-10 organic slots by brand (ours = is_own)
+# and the average organic rank of our products, this week so far vs the whole week before.
+VISIBILITY_SQL = f"""
+WITH {_GOOD_RANK_RUNS},
+slots AS (
+  SELECT kw."group" AS grp, CASE WHEN g.day >= :week THEN 1 ELSE 0 END AS this_week,
+         CASE WHEN p.is_own THEN 1 ELSE 0 END AS own,
+         COALESCE(p.brand, p.shop, '') AS brand, o.organic_position AS pos
+  FROM rank_observations o
+  JOIN good g ON g.id = o.crawl_run_id
+  JOIN keywords kw ON kw.id = o.keyword_id
+  JOIN products p ON p.id = o.product_id
+  WHERE o.organic_position IS NOT NULL AND g.day >= :previous
+)
+SELECT grp, this_week, own, brand,
+       SUM(CASE WHEN pos <= 10 THEN 1 ELSE 0 END) AS top10, SUM(pos) AS pos_sum,
+       COUNT(*) AS n
+FROM slots GROUP BY grp, this_week, own, brand
+"""
+
+
+def visibility(session: Session, config: Config, day: dt.date) -> list[Visibility]:
+    """Per keyword group: our share of the top-10 slots, the leading competitor brands' shares
+    and our average rank, this ISO week so far and the week before (None: no data)."""
+    week = day - dt.timedelta(days=day.weekday())
+    params = {"day": day, "week": week, "previous": week - dt.timedelta(days=7),
+              "since": week - dt.timedelta(days=7 + HISTORY_DAYS),
+              "min_ratio": config.thresholds.min_items_ratio}
+    totals: dict[tuple[str, int], int] = {}
+    own: dict[tuple[str, int], list[int]] = {}  # top-10 slots, position sum, observations
+    brands: dict[tuple[str, int], dict[str, int]] = {}
+    for grp, this_week, is_own, brand, top10, pos_sum, n in session.execute(
+            text(VISIBILITY_SQL), params):
+        key = (grp, int(this_week))
+        totals[key] = totals.get(key, 0) + int(top10)
+        if is_own:
+            mine = own.setdefault(key, [0, 0, 0])
+            mine[0] += int(top10)
+            mine[1] += int(pos_sum)
+            mine[2] += int(n)
+        elif brand and top10:
+            brands.setdefault(key, {})[brand] = brands.get(key, {}).get(brand, 0) + int(top10)
+    result = []
+    for grp in sorted({g for g, _w in totals}):
+        def share(week_flag: int, grp: str = grp) -> float | None:
+            total = totals.get((grp, week_flag))
+            return round(own.get((grp, week_flag), [0])[0] / total, 4) if total else None
+
+        def avg(week_flag: int, grp: str = grp) -> float | None:
+            mine = own.get((grp, week_flag))
+            return round(mine[1] / mine[2], 2) if mine and mine[2] else None
+
+        now_total = totals.get((grp, 1)) or 0
+        leaders = sorted(brands.get((grp, 1), {}).items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        result.append(Visibility(grp, share(1), share(0), avg(1), avg(0),
+                                 [(b, round(n / now_total, 4)) for b, n in leaders]
+                                 if now_total else []))
+    return result

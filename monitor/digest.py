@@ -22,15 +22,24 @@ TEMPLATES = Environment(
 )
 KIND_TITLES = {
     "crawl_blocked": "Crawls blocked", "crawl_failed": "Crawls failed",
-    "rank_lost": "Ranks lost", "rank_drop": "Rank drops", "new_entrant": "New entrants",
-    "price_move": "Price moves", "stock_out": "Stock-outs", "back_in_stock": "Back in stock",
+    "rank_lost": "Ranks lost", "rank_drop": "Rank drops", "visibility_drop": "Visibility",
+    "stock_out": "Stock-outs", "undercut": "Undercuts", "price_move": "Price moves",
+    "promotion_start": "Promotions started", "new_entrant": "New entrants",
+    "back_in_stock": "Back in stock", "promotion_end": "Promotions ended",
+    "title_change": "Title changes", "sales_jump": "Sales jumps", "rank_gain": "Rank gains",
 }
 NOUNS = {"rank_drop": ("rank drop", "rank drops"), "rank_lost": ("rank lost", "ranks lost"),
          "price_move": ("price move", "price moves"), "stock_out": ("stock-out", "stock-outs"),
          "back_in_stock": ("back in stock", "back in stock"),
          "new_entrant": ("new entrant", "new entrants"),
          "crawl_blocked": ("blocked crawl", "blocked crawls"),
-         "crawl_failed": ("failed crawl", "failed crawls")}
+         "crawl_failed": ("failed crawl", "failed crawls"),
+         "rank_gain": ("rank gain", "rank gains"), "undercut": ("undercut", "undercuts"),
+         "promotion_start": ("promotion started", "promotions started"),
+         "promotion_end": ("promotion ended", "promotions ended"),
+         "title_change": ("title change", "title changes"),
+         "sales_jump": ("sales jump", "sales jumps"),
+         "visibility_drop": ("visibility drop", "visibility drops")}
 
 
 class AlertLike(Protocol):
@@ -70,7 +79,8 @@ def ordered(alerts: Sequence[A]) -> list[A]:
 
 
 def render(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any],
-           images: Mapping[int, str] | None = None) -> tuple[str, str, str]:
+           images: Mapping[int, str] | None = None, visibility: Sequence[Any] = (),
+           ) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of the digest. ``images``: index of an alert in ``alerts``
     -> the ``src`` of its chart (a ``cid:`` or ``data:`` URL)."""
     by_alert = {id(alerts[i]): src for i, src in (images or {}).items()}
@@ -81,7 +91,7 @@ def render(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any],
     subject = f"ShopWatch {day.isoformat()}: {line}"
     context = {"day": day.isoformat(), "headline": line, "groups": groups, "subject": subject,
                "failed_runs": failed, "kind_titles": KIND_TITLES,
-               "image": lambda alert: by_alert.get(id(alert))}
+               "image": lambda alert: by_alert.get(id(alert)), "visibility": visibility}
     text = TEMPLATES.get_template("digest.txt").render(**context)
     html = TEMPLATES.get_template("digest.html").render(**context)
     return subject, text, html
@@ -89,12 +99,12 @@ def render(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any],
 
 def build_message(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any], sender: str,
                   recipients: Sequence[str], charts: Mapping[int, bytes] | None = None,
-                  ) -> EmailMessage:
+                  visibility: Sequence[Any] = ()) -> EmailMessage:
     """The digest as a multipart/alternative message; charts (PNG per alert index) ride along
     inline in the HTML part (multipart/related), referenced by Content-ID."""
     cids = {index: make_msgid(domain="shopwatch.local") for index in charts or {}}
     subject, text, html = render(day, alerts, runs,
-                                 {i: f"cid:{cid[1:-1]}" for i, cid in cids.items()})
+                                 {i: f"cid:{cid[1:-1]}" for i, cid in cids.items()}, visibility)
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = sender
@@ -113,8 +123,9 @@ def build_message(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any]
 
 
 def report_html(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any],
-                charts: Mapping[int, bytes] | None = None) -> str:
+                charts: Mapping[int, bytes] | None = None, visibility: Sequence[Any] = ()
+                ) -> str:
     """The digest's HTML as one self-contained file (charts as ``data:`` URLs)."""
     images = {i: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
               for i, png in (charts or {}).items()}
-    return render(day, alerts, runs, images)[2]
+    return render(day, alerts, runs, images, visibility)[2]

@@ -13,6 +13,7 @@ from db.models import Alert
 from db.session import session_scope
 from monitor import history
 from monitor.charts import charts_for
+from monitor.detect import visibility
 from monitor.digest import build_message, ordered
 from monitor.mailer import write_eml
 from monitor.outbox import Delivery, deliver, queue
@@ -44,11 +45,13 @@ def notify(config: Config, day: dt.date, eml_dir: Path | None = None,
             alerts = ordered(alerts_of_day(session, day))
             message = build_message(day, alerts, history.runs_of_day(session, day),
                                     config.email.sender, config.email.recipients,
-                                    charts_for(session, alerts, day))
+                                    charts_for(session, alerts, day),
+                                    visibility(session, config, day))
         directory = eml_dir or Path(config.export_dir)
         return NotifyResult({"digest_eml": write_eml(message, directory, f"digest-{day}.eml")})
     with session_scope(config.database_url) as session:
         runs = history.runs_of_day(session, day)
+        seen = visibility(session, config, day)
 
         charts: dict[tuple[int, ...], dict[int, bytes]] = {}  # recipients share charts
 
@@ -58,7 +61,7 @@ def notify(config: Config, day: dt.date, eml_dir: Path | None = None,
             if key not in charts:
                 charts[key] = charts_for(session, alerts, day)
             return build_message(day, alerts, runs, config.email.sender, [recipient],
-                                 charts[key])
+                                 charts[key], seen)
 
         queued = len(queue(session, config, day, render))
     return NotifyResult(queued=queued, delivery=deliver(config, now))

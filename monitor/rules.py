@@ -267,6 +267,44 @@ def undercut_alerts(day: dt.date, pairs: Iterable[PricePair]) -> list[AlertDraft
 
 
 @dataclass(frozen=True)
+class Visibility:
+    """A keyword group's visibility this ISO week so far and the week before."""
+
+    group: str
+    own_share: float | None  # of the group's top-10 organic slots
+    own_share_before: float | None
+    own_avg_rank: float | None
+    own_avg_rank_before: float | None
+    leaders: list[tuple[str, float]]  # competitor brands with the most top-10 slots, shares
+
+
+def visibility_alerts(day: dt.date, rows: Iterable[Visibility],
+                      thresholds: Resolve) -> list[AlertDraft]:
+    """Our share of a group's top-10 slots fell by ``visibility_drop_pts`` points, or our
+    average rank worsened by ``visibility_rank_pct`` %, against the week before."""
+    alerts = []
+    for row in rows:
+        t = thresholds(row.group)
+        if row.own_share is not None and row.own_share_before is not None:
+            fall = (row.own_share_before - row.own_share) * 100
+            if fall >= t.visibility_drop_pts:
+                alerts.append(AlertDraft(
+                    day, "visibility_drop", "warning", None,
+                    f"our share of the top-10 results for “{row.group}” fell {fall:.0f} "
+                    "points this week", f"{row.own_share_before:.0%}", f"{row.own_share:.0%}",
+                    keyword=row.group, scope="share", magnitude=fall))
+        if row.own_avg_rank and row.own_avg_rank_before:
+            worse = (row.own_avg_rank - row.own_avg_rank_before) / row.own_avg_rank_before * 100
+            if worse >= t.visibility_rank_pct:
+                alerts.append(AlertDraft(
+                    day, "visibility_drop", "warning", None,
+                    f"our average rank for “{row.group}” is {worse:.0f}% worse this week",
+                    f"#{row.own_avg_rank_before:.1f}", f"#{row.own_avg_rank:.1f}",
+                    keyword=row.group, scope="rank", magnitude=worse))
+    return alerts
+
+
+@dataclass(frozen=True)
 class RunHealth:
     site: str
     spider: str

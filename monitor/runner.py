@@ -22,6 +22,7 @@ from monitor.rules import (
     rank_alerts,
     sort_alerts,
     undercut_alerts,
+    visibility_alerts,
 )
 
 
@@ -52,6 +53,7 @@ def detect(session: Session, config: Config, day: dt.date) -> list[AlertDraft]:
     alerts += rank_alerts(day, detection.rank_rows(session, config, day), resolve)
     alerts += listing_alerts(day, detection.listing_rows(session, config, day), resolve)
     alerts += undercut_alerts(day, detection.price_pairs(session, config, day))
+    alerts += visibility_alerts(day, detection.visibility(session, config, day), resolve)
     return sort_alerts(suppress_repeats(session, alerts, config.thresholds.repeat_days))
 
 

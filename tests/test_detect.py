@@ -18,6 +18,8 @@ CONFIG = {
     "keywords": [{"term": "扫地机器人", "group": "清洁"}],
     "products": [{"site": "demo", "id": "c1", "compare_to": "o1"},
                  {"site": "demo", "id": "o1", "role": "own"}],
+    # visibility week over week has a test of its own
+    "thresholds": {"visibility_drop_pts": 100, "visibility_rank_pct": 10000},
 }
 
 
@@ -73,8 +75,8 @@ class History:
                     in_stock=(stock or {}).get(pid, True), title=f"vacuum {pid}"))
 
 
-def _kinds(url: str, day: dt.date) -> list[tuple[str, str | None]]:
-    config = Config.model_validate({**CONFIG, "database_url": url})
+def _kinds(url: str, day: dt.date, **changes: object) -> list[tuple[str, str | None]]:
+    config = Config.model_validate({**CONFIG, "database_url": url, **changes})
     with session_scope(url) as s:
         return sorted((a.kind, a.product_id) for a in run_monitor(s, config, day))
 
@@ -128,3 +130,27 @@ def test_prices_unknown_days_medians_and_undercut(db_url: str) -> None:
     assert _kinds(db_url, days[2]) == [("price_move", "c1"), ("undercut", "c1")]
     assert _kinds(db_url, days[3]) == [("stock_out", "c1")]  # the undercut is not repeated
     assert _kinds(db_url, days[4]) == []
+
+
+def test_visibility_week_over_week(db_url: str) -> None:
+    from monitor.detect import visibility
+    from monitor.digest import render
+
+    h = History(db_url)
+    monday = dt.date(2026, 11, 23)
+    for i in range(7, 0, -1):  # the week before: ours at #3
+        h.ranks(monday - dt.timedelta(i), {"c1": 1, "c2": 2, "o1": 3, "c3": 4})
+    h.ranks(monday, {"c1": 1, "c2": 2, "c3": 4, "o1": 15})
+    assert _kinds(db_url, monday, thresholds={}) == [
+        ("rank_drop", "o1"), ("visibility_drop", None), ("visibility_drop", None)]
+    config = Config.model_validate({**CONFIG, "database_url": db_url, "thresholds": {}})
+    with session_scope(db_url) as s:
+        (row,) = visibility(s, config, monday)
+        alerts = run_monitor(s, config, monday)
+    assert (row.group, row.own_share_before, row.own_share) == ("清洁", 0.25, 0.0)
+    assert (row.own_avg_rank_before, row.own_avg_rank) == (3.0, 15.0)
+    text = render(monday, alerts, [], visibility=[row])[1]
+    assert "清洁: our top-10 share 0% (was 25%), our average rank #15.0 (was #3.0)" in text
+    h.ranks(monday + dt.timedelta(1), {"c1": 1, "c2": 2, "c3": 4, "o1": 15})
+    # the same news is not repeated
+    assert _kinds(db_url, monday + dt.timedelta(1), thresholds={}) == []

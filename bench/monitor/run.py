@@ -47,10 +47,12 @@ from monitor.rules import (  # noqa: E402
     ListingRow,
     PricePair,
     RankRow,
+    Visibility,
     listing_alerts,
     rank_alerts,
     sort_alerts,
     undercut_alerts,
+    visibility_alerts,
 )
 from monitor.runner import detect, thresholds_for  # noqa: E402
 
@@ -181,8 +183,8 @@ def naive_rows(session: Any, config: Config, day: dt.date
     since = day - dt.timedelta(days=detection.HISTORY_DAYS)
     ranks: dict[tuple[int, int], dict[dt.date, int]] = defaultdict(dict)
     runs = {}
-    for run_id, run_day, items in session.execute(text(
-            "SELECT id, day, items_count FROM crawl_runs WHERE spider = 'ranks' "
+    for run_id, run_day in session.execute(text(
+            "SELECT id, day FROM crawl_runs WHERE spider = 'ranks' "
             "AND status = 'ok' AND day <= :day AND day > :since ORDER BY day"),
             {"day": day, "since": since}):
         runs[run_id] = dt.date.fromisoformat(str(run_day))
@@ -207,7 +209,7 @@ def naive_rows(session: Any, config: Config, day: dt.date
             history = [seen[d] for d in good_days[1:] if d in seen]
             ext, title, url, own, _g = products[product]
             term, group = keywords[keyword]
-            if own and before is not None and today != before or (
+            if (own and before is not None and today != before) or (
                     not own and today is not None and today <= 10
                     and (before is None or before > 10)):
                 median = _median(history)
@@ -224,10 +226,10 @@ def naive_rows(session: Any, config: Config, day: dt.date
     listing_rows, today_prices = [], {}
     for product, rows in snaps.items():
         rows.sort(key=lambda r: str(r[1]))
-        today = [r for r in rows if str(r[1]) == str(day)]
-        if not today:
+        seen_today = [r for r in rows if str(r[1]) == str(day)]
+        if not seen_today:
             continue
-        t = today[-1]
+        t = seen_today[-1]
         earlier = [r for r in rows if str(r[1]) < str(day)]
 
         def last(index: int, earlier: list[Any] = earlier) -> Any:
@@ -249,17 +251,58 @@ def naive_rows(session: Any, config: Config, day: dt.date
         theirs, ours = today_prices.get(p.id), today_prices.get(p.compare_to or "")
         if theirs and ours:
             pairs.append(PricePair("bench", p.id, theirs[0][7], theirs[2],
-                                   detection._money(theirs[0][2]), theirs[0][4], ours and
+                                   detection._money(theirs[0][2]), theirs[0][4],
                                    p.compare_to or "", ours[0][7],
                                    detection._money(ours[0][2]), ours[0][4]))
     return rank_rows, listing_rows, pairs
+
+
+def naive_visibility(session: Any, day: dt.date) -> list[Visibility]:
+    """Top-10 slot shares and our average rank per group, this week and the week before."""
+    week = day - dt.timedelta(days=day.weekday())
+    slots: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    brands: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for run_day, group, own, brand, position in session.execute(text(
+            'SELECT r.day, k."group", p.is_own, COALESCE(p.brand, p.shop, \'\'), '
+            "o.organic_position FROM rank_observations o JOIN crawl_runs r "
+            "ON r.id = o.crawl_run_id JOIN keywords k ON k.id = o.keyword_id JOIN products p "
+            "ON p.id = o.product_id WHERE r.spider = 'ranks' AND r.status = 'ok' "
+            "AND r.day >= :previous AND r.day <= :day"),
+            {"day": day, "previous": week - dt.timedelta(days=7)}):
+        if position is None:
+            continue
+        this_week = int(str(run_day) >= str(week))
+        counts = slots[group, this_week]  # top-10 slots, ours in them, our positions, ours
+        counts[0] += position <= 10
+        if own:
+            counts[1] += position <= 10
+            counts[2] += position
+            counts[3] += 1
+        elif this_week and brand and position <= 10:
+            brands[group][brand] += 1
+    rows = []
+    for group in sorted({g for g, _w in slots}):
+        now, before = slots.get((group, 1)), slots.get((group, 0))
+
+        def share(c: list[int] | None) -> float | None:
+            return round(c[1] / c[0], 4) if c and c[0] else None
+
+        def avg(c: list[int] | None) -> float | None:
+            return round(c[2] / c[3], 2) if c and c[3] else None
+
+        leaders = sorted(brands[group].items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        rows.append(Visibility(group, share(now), share(before), avg(now), avg(before),
+                               [(b, round(n / now[0], 4)) for b, n in leaders]
+                               if now and now[0] else []))
+    return rows
 
 
 def naive_detect(session: Any, config: Config, day: dt.date) -> list[Any]:
     ranks, listings, pairs = naive_rows(session, config, day)
     resolve = thresholds_for(config)
     return sort_alerts(rank_alerts(day, ranks, resolve) + listing_alerts(day, listings, resolve)
-                       + undercut_alerts(day, pairs))
+                       + undercut_alerts(day, pairs)
+                       + visibility_alerts(day, naive_visibility(session, day), resolve))
 
 
 def _key(alert: Any) -> tuple[Any, ...]:
@@ -296,34 +339,39 @@ def main() -> None:
     parser.add_argument("--keywords", type=int, default=500)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--sqlite-path", default="/tmp/shopwatch-bench-monitor.db")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure on the history a previous run generated")
     args = parser.parse_args()
     for db in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
+        out = ROOT / "bench" / "monitor" / f"results-{db}.json"
         if db == "sqlite":
             path = Path(args.sqlite_path)
-            path.unlink(missing_ok=True)
+            if not args.reuse:
+                path.unlink(missing_ok=True)
             url = f"sqlite:///{path}"
         else:
-            url = _fresh_pg_schema()
+            url = _pg_schema(fresh=not args.reuse)
         upgrade(url)
         result: dict[str, Any] = {
             "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, "
                        f"Python {platform.python_version()}", "database": db,
-            "generate": generate(url, args.products, args.keywords, args.days)}
+            "generate": json.loads(out.read_text())["generate"] if args.reuse
+            else generate(url, args.products, args.keywords, args.days)}
         print(db, "generated", result["generate"], flush=True)
         result["detection"] = measure(url)
         print(db, "detection", result["detection"], flush=True)
-        out = ROOT / "bench" / "monitor" / f"results-{db}.json"
         out.write_text(json.dumps(result, indent=2) + "\n")
 
 
-def _fresh_pg_schema() -> str:
+def _pg_schema(fresh: bool) -> str:
     from sqlalchemy import create_engine
 
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS shopwatch_bench CASCADE"))
-        connection.execute(text("CREATE SCHEMA shopwatch_bench"))
-    admin.dispose()
+    if fresh:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS shopwatch_bench CASCADE"))
+            connection.execute(text("CREATE SCHEMA shopwatch_bench"))
+        admin.dispose()
     return f"{PG_URL}?options=-csearch_path%3Dshopwatch_bench"
 
 
