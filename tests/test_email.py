@@ -231,3 +231,38 @@ def test_storing_the_same_alerts_again_adds_nothing(db_url: str) -> None:
     _seed(db_url)
     with session_scope(db_url) as session:
         assert len(list(session.scalars(select(Alert)))) == 2
+
+
+def test_digest_over_smtp_carries_the_history_charts_inline(db_url: str, tmp_path: Path,
+                                                            smtp: tuple[Inbox, int]) -> None:
+    """A real history (ranks and prices over a week), the monitor, the digest over SMTP: the
+    rank drop and the price cut arrive with their charts as inline PNG parts."""
+    from config import ProductConfig
+    from monitor.runner import run_monitor
+    from tests.test_detect import START, History
+
+    inbox, port = smtp
+    h = History(db_url)
+    days = [START + dt.timedelta(i) for i in range(5)]
+    for day, position, price in zip(days, [3, 3, 4, 3, 12], ["2199", "2199", "2189", "2199",
+                                                            "1899"], strict=True):
+        h.ranks(day, {"o1": position, "c1": 1})
+        h.listings(day, {"c1": price, "o1": "2399"})
+    config = load_config(_config(tmp_path, db_url, port))
+    config = config.model_copy(update={"products": [
+        ProductConfig(site="demo", id="c1", compare_to="o1"),
+        ProductConfig(site="demo", id="o1", role="own")]})
+    with session_scope(db_url) as session:
+        kinds = {a.kind for a in run_monitor(session, config, days[-1])}
+    assert {"rank_drop", "price_move", "undercut"} <= kinds
+    assert notify(config, days[-1]).error is None
+    message = email.message_from_bytes(inbox.messages[0][2])
+    html = next(p for p in message.walk() if p.get_content_type() == "text/html")
+    body = html.get_payload(decode=True).decode()
+    assert "left the top 10" in body and "price cut" in body
+    images = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 3  # the rank drop, the price cut and the undercut
+    for image in images:
+        assert image.get_payload(decode=True).startswith(b"\x89PNG")
+        assert image["Content-Disposition"].startswith("inline")
+        assert f'src="cid:{image["Content-ID"][1:-1]}"' in body
