@@ -228,6 +228,12 @@ class ScheduleConfig(_Strict):
     time: str = Field(default="06:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     timezone: str = "Asia/Shanghai"
     crawl_timeout_s: int = Field(default=3600, ge=10)
+    # a day whose 06:00 was missed (machine off) still runs when the service comes back within
+    # this many seconds; later, the next day's run is the next one
+    misfire_grace_s: int = Field(default=6 * 3600, ge=60)
+    weekly_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    weekly_time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
 
     @field_validator("timezone")
     @classmethod
@@ -237,6 +243,15 @@ class ScheduleConfig(_Strict):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+
+class LoggingConfig(_Strict):
+    """Where the service writes its log: JSON lines, rotated by size."""
+
+    dir: str = "logs"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_bytes: int = Field(default=10_000_000, ge=10_000)
+    backups: int = Field(default=7, ge=0)
 
 
 class EmailConfig(_Strict):
@@ -300,6 +315,7 @@ class Config(_Strict):
     keywords: list[KeywordConfig] = []
     thresholds: Thresholds = Thresholds()
     schedule: ScheduleConfig = ScheduleConfig()
+    logging: LoggingConfig = LoggingConfig()
     email: EmailConfig = EmailConfig()
     keyword_library: KeywordLibraryConfig = KeywordLibraryConfig()
 

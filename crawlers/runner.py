@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from config import Config, load_config
@@ -40,8 +42,15 @@ class ChildResult:
 
 def crawl_in_child(config_path: str, day: dt.date, spiders: list[str] | None = None,
                    sites: list[str] | None = None, timeout_s: float = 3600,
-                   database_url: str | None = None) -> ChildResult:
-    """Crawl in a child process; a crash or timeout leaves the day's running runs failed."""
+                   database_url: str | None = None,
+                   on_start: Callable[[subprocess.Popen[str]], object] | None = None,
+                   ) -> ChildResult:
+    """Crawl in a child process; a crash, a kill or a timeout leaves the day's running runs
+    failed with the reason.
+
+    The child runs in its own session: a Ctrl-C meant for the scheduler does not cut the
+    crawl short (the scheduler stops after the step in progress). ``on_start`` gets the child
+    (the scheduler keeps it, to kill it on a second Ctrl-C)."""
     command = [sys.executable, "-m", "crawlers.runner", "--config", config_path,
                "--date", day.isoformat()]
     for spider in spiders or SPIDERS:
@@ -49,21 +58,28 @@ def crawl_in_child(config_path: str, day: dt.date, spiders: list[str] | None = N
     for site in sites or []:
         command += ["--site", site]
     timed_out = False
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s,
-                              check=False)
-        returncode: int | None = done.returncode
-        stderr = done.stderr
-    except subprocess.TimeoutExpired as exc:
-        timed_out, returncode = True, None
-        stderr = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True) as child:
+        if on_start is not None:
+            on_start(child)
+        try:
+            _out, stderr = child.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            child.kill()
+            _out, stderr = child.communicate()
+        returncode = None if timed_out else child.returncode
     if timed_out or returncode != 0:
-        reason = (f"crawl process timed out after {timeout_s:.0f}s" if timed_out
-                  else f"crawl process exited with status {returncode}")
+        if timed_out:
+            reason = f"crawl process timed out after {timeout_s:.0f}s and was killed"
+        elif returncode is not None and returncode < 0:
+            reason = f"crawl process killed by signal {signal.Signals(-returncode).name}"
+        else:
+            reason = f"crawl process exited with status {returncode}"
         url = database_url or load_config(config_path).database_url
         with session_scope(url) as session:
             repo.fail_unfinished_runs(session, reason, day)
-    return ChildResult(returncode, timed_out, stderr[-4000:])
+    return ChildResult(returncode, timed_out, (stderr or "")[-4000:])
 
 
 def main(argv: list[str] | None = None) -> int:

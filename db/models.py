@@ -240,3 +240,26 @@ class AlertDelivery(Base):
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(320))
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+
+
+class JobRun(Base):
+    """One day of a scheduled job (the daily run, the weekly keyword rebuild): the database
+    lock that lets only one scheduler or ``shopwatch run`` work on a day at a time.
+
+    ``status``: running (``owner`` holds it, ``heartbeat_at`` says it is alive), done, failed
+    or interrupted (stopped by SIGTERM/Ctrl-C between two steps: run again on start).
+    """
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("day", "job"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    job: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str] = mapped_column(String(128))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    step: Mapped[str | None] = mapped_column(String(64))  # the step in progress or last done
+    detail: Mapped[str | None] = mapped_column(Text)

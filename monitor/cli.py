@@ -108,18 +108,41 @@ def cmd_notify(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from monitor.job import run_day
+    from monitor.daylock import DayBusy
+    from monitor.job import Interrupted
+    from monitor.scheduler import log_to_file, run_locked
 
     config = _config(args)
-    result = run_day(str(find_config_path(args.config)), config, args.date, step=_step)
+    path = str(find_config_path(args.config))
+    log_to_file(config, path, console=False)
+    try:
+        result = run_locked(path, config, args.date, rerun_done=True, step=_step)
+    except DayBusy as busy:
+        raise UserError(str(busy)) from None
+    except Interrupted as stop:
+        console.print(f"interrupted: {stop}")
+        return 130
     _print_runs(config, args.date)
     print(f"{len(result.alerts)} alert(s)")
     if result.mail_error:
         console.print(f"[red]e-mail not sent[/red]: {result.mail_error} (queued for the next "
                       "run)", markup=True, soft_wrap=True)
-    for path in result.files.values():
-        print(f"wrote {path}")
+    for path_ in result.files.values():
+        print(f"wrote {path_}")
     return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from monitor.scheduler import log_to_file, serve
+
+    config = _config(args, upgrade_db=True)
+    path = str(find_config_path(args.config))
+    logfile = log_to_file(config, path)
+    schedule = config.schedule
+    console.print(f"ShopWatch scheduler: the daily run at {schedule.time} {schedule.timezone}, "
+                  f"the keyword rebuild on {schedule.weekly_day} at {schedule.weekly_time}; "
+                  f"logs in {logfile}; Ctrl-C or SIGTERM stops it after the step in progress")
+    return serve(path, config)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -433,6 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
     keywords_cli.register(sub, common, dated)
     alerts_cli.register(sub, common)
     add("run", cmd_run, "run the whole daily job once", [dated])
+    add("schedule", cmd_schedule, "run the daily job every day (a long-running service)")
     p = add("demo", cmd_demo, "run the daily job on the bundled demo shop (day 1 and day 2)")
     p.add_argument("--out", default="demo-out", metavar="DIR", help="output folder")
     p = add("extract", cmd_extract, "read price, availability and SKU from a product page")

@@ -1,0 +1,206 @@
+"""``shopwatch schedule``: the daily job every morning, the weekly hot-word rebuild, as an
+APScheduler 3 service.
+
+- Jobs persist in the database (``SQLAlchemyJobStore``), coalesce, never overlap
+  (``max_instances=1``) and have a misfire grace time: a machine that was off at 06:00 runs
+  the day when it comes back (within ``schedule.misfire_grace_s``).
+- A day's job takes the day's database lock (``monitor.daylock``) first, so that two
+  schedulers (or a scheduler and a cron ``shopwatch run``) on one database never both run a
+  day; a day already done is not run again by the scheduler.
+- SIGTERM or Ctrl-C: the job stops after the step in progress (a crawl runs to its end in its
+  own child process), the day is marked interrupted, and the next start runs it again. A
+  second Ctrl-C stops at once (the crawl child is killed; its runs are marked failed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from config import Config, load_config
+from monitor import daylock
+
+log = logging.getLogger(__name__)
+DAILY, WEEKLY = "daily", "weekly-keywords"
+DAILY_REF = "monitor.scheduler:daily_job"
+WEEKLY_REF = "monitor.scheduler:weekly_job"
+STOP = threading.Event()  # set by SIGTERM / Ctrl-C: stop after the step in progress
+_children: set[subprocess.Popen[str]] = set()
+GRACE_OVERRIDE: int | None = None  # tests: a grace time of seconds (the config's is >= 60)
+
+
+def today_in(config: Config, now: dt.datetime | None = None) -> dt.date:
+    zone = ZoneInfo(config.schedule.timezone)
+    return (now.astimezone(zone) if now else dt.datetime.now(zone)).date()
+
+
+def run_locked(config_path: str, config: Config, day: dt.date, *, rerun_done: bool = False,
+               step: Callable[[str], None] = lambda _m: None) -> Any:
+    """The daily job for ``day`` under the day's lock. None when the day was done already.
+    Raises ``DayBusy`` when another process is on it."""
+    from monitor.job import Interrupted, run_day
+
+    held = daylock.claim(config.database_url, day, DAILY, rerun_done=rerun_done)
+    if held is None:
+        log.info("day already done", extra={"day": day.isoformat(), "job": DAILY})
+        return None
+    log.info("day started", extra={"day": day.isoformat(), "attempt": held.attempt,
+                                   "resumed": held.resumed})
+    try:
+        with daylock.lease(config.database_url, held) as on_step:
+            result = run_day(config_path, config, day, step=step, should_stop=STOP.is_set,
+                             on_child=_children.add, on_step=on_step)
+    except Interrupted as stop:
+        daylock.release(config.database_url, held, "interrupted", str(stop))
+        log.warning("day interrupted", extra={"day": day.isoformat(), "after": stop.after})
+        raise
+    except BaseException as exc:
+        daylock.release(config.database_url, held, "failed", f"{type(exc).__name__}: {exc}")
+        log.exception("day failed", extra={"day": day.isoformat()})
+        raise
+    finally:
+        _children.clear()
+    detail = "; ".join(f"{k}: {v}" for k, v in (("crawl", result.crawl_error),
+                                                  ("mail", result.mail_error)) if v)
+    daylock.release(config.database_url, held, "done", detail or None)
+    return result
+
+
+def daily_job(config_path: str, day: str | None = None) -> None:
+    """The scheduled daily run (``day``: an interrupted day run again on start)."""
+    from monitor.job import Interrupted
+
+    config = load_config(config_path)
+    when = dt.date.fromisoformat(day) if day else today_in(config)
+    try:
+        run_locked(config_path, config, when)
+    except daylock.DayBusy as busy:
+        log.info("day skipped: %s", busy, extra={"day": when.isoformat()})
+    except Interrupted:
+        pass
+
+
+def weekly_job(config_path: str) -> None:
+    """Rebuild the keyword library of the week that just ended (the hot-word analysis)."""
+    from db.session import session_scope
+    from keywords.library import build_library
+
+    config = load_config(config_path)
+    week_end = today_in(config) - dt.timedelta(days=1)
+    try:
+        held = daylock.claim(config.database_url, week_end, WEEKLY)
+    except daylock.DayBusy as busy:
+        log.info("weekly rebuild skipped: %s", busy)
+        return
+    if held is None:
+        return
+    try:
+        with session_scope(config.database_url) as session:
+            counts = build_library(session, config, week_end)
+    except BaseException as exc:
+        daylock.release(config.database_url, held, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    daylock.release(config.database_url, held, "done", f"{sum(counts.values())} terms")
+    log.info("weekly keyword rebuild done", extra={"week_end": week_end.isoformat()})
+
+
+def _cron(at: str, zone: str, day_of_week: str | None = None) -> Any:
+    from apscheduler.triggers.cron import CronTrigger
+
+    hour, minute = (int(x) for x in at.split(":"))
+    return CronTrigger(hour=hour, minute=minute, day_of_week=day_of_week, timezone=zone)
+
+
+def _ensure(scheduler: Any, job_id: str, func: str, trigger: Any, args: list[Any]) -> None:
+    """Add the job, or keep the stored one (its next run time, a missed run included) when
+    nothing changed; a changed time or timezone reschedules it."""
+    job = scheduler.get_job(job_id)
+    if job is None:
+        scheduler.add_job(func, trigger, id=job_id, args=args, replace_existing=True)
+    elif (str(job.trigger), getattr(job.trigger, "timezone", None), list(job.args),
+          job.func_ref) != (str(trigger), getattr(trigger, "timezone", None), args, func):
+        scheduler.add_job(func, trigger, id=job_id, args=args, replace_existing=True)
+        log.info("job rescheduled", extra={"job": job_id, "trigger": str(trigger)})
+
+
+def build_scheduler(config: Config) -> Any:
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    return BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=config.database_url)},
+        job_defaults={"coalesce": True, "max_instances": 1,
+                      "misfire_grace_time": GRACE_OVERRIDE or config.schedule.misfire_grace_s},
+        timezone=ZoneInfo(config.schedule.timezone))
+
+
+def serve(config_path: str, config: Config, *, daily: tuple[str, Any] | None = None,
+          ready: threading.Event | None = None) -> int:
+    """Run the service until SIGTERM/Ctrl-C (or ``STOP``). ``daily`` replaces the daily job's
+    (function reference, trigger): tests drive it with a short interval."""
+    from db.session import upgrade
+
+    upgrade(config.database_url)
+    STOP.clear()
+    zone = config.schedule.timezone
+    func, trigger = daily or (DAILY_REF, _cron(config.schedule.time, zone))
+    scheduler = build_scheduler(config)
+    scheduler.start(paused=True)
+    _ensure(scheduler, DAILY, func, trigger, [config_path])
+    _ensure(scheduler, WEEKLY, WEEKLY_REF,
+            _cron(config.schedule.weekly_time, zone, config.schedule.weekly_day), [config_path])
+    since = today_in(config) - dt.timedelta(seconds=config.schedule.misfire_grace_s + 86400)
+    for day in daylock.unfinished(config.database_url, DAILY, since):
+        log.info("resuming an interrupted day", extra={"day": day.isoformat()})
+        scheduler.add_job(func, "date", args=[config_path, day.isoformat()],
+                          id=f"resume-{day}", replace_existing=True)
+    handlers = _install_signals() if threading.current_thread() is threading.main_thread() \
+        else {}
+    scheduler.resume()
+    daily_job_next = scheduler.get_job(DAILY).next_run_time
+    log.info("scheduler started", extra={"next_daily_run": str(daily_job_next),
+                                         "timezone": zone})
+    if ready is not None:
+        ready.set()
+    try:
+        while not STOP.wait(0.5):
+            pass
+        log.warning("stopping: the job in progress stops after its current step")
+        scheduler.shutdown(wait=True)
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    log.warning("scheduler stopped")
+    return 0
+
+
+def _install_signals() -> dict[int, Any]:
+    previous: dict[int, Any] = {}
+
+    def stop(signum: int, _frame: Any) -> None:
+        if STOP.is_set():  # a second Ctrl-C: now
+            log.warning("stopping now: the crawl in progress is killed")
+            for child in list(_children):
+                child.kill()
+            raise KeyboardInterrupt
+        log.warning("%s received: stopping after the step in progress (Ctrl-C again to stop "
+                    "now)", signal.Signals(signum).name)
+        STOP.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous[signum] = signal.signal(signum, stop)
+    return previous
+
+
+def log_to_file(config: Config, config_path: str, console: bool = True) -> Path:
+    """Structured, rotated logs next to the config (``logging.dir``); returns the file."""
+    from monitor.logs import configure
+
+    return configure(config, Path(config_path).resolve().parent, console)

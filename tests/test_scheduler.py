@@ -1,0 +1,222 @@
+"""The scheduled service: fires, never runs a day twice, survives a killed crawl, catches up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import column, func, select, table
+
+from config import load_config
+from db.models import CrawlRun, JobRun, RankObservation
+from db.session import session_scope, upgrade
+from demoshop.server import ShopServer
+from monitor import scheduler
+from monitor.daylock import DayBusy, claim
+from tests.conftest import write_config
+
+DAY = dt.date(2026, 11, 24)
+CALLS: list[tuple[str, str | None]] = []
+
+
+def record(config_path: str, day: str | None = None) -> None:
+    """A stand-in daily job for the scheduler tests (referenced by name in the job store)."""
+    CALLS.append((config_path, day))
+
+
+def _config(tmp_path: Path, db_url: str, extra: str = "") -> Path:
+    path = tmp_path / "c.toml"
+    path.write_text(f"""database_url = "{db_url}"
+export_dir = "{tmp_path / 'out'}"
+[[sites]]
+name = "demo"
+base_url = "http://127.0.0.1:9"
+[logging]
+dir = "{tmp_path / 'logs'}"
+{extra}
+""", "utf-8")
+    return path
+
+
+@pytest.fixture
+def service() -> Iterator[Any]:
+    """Start ``scheduler.serve`` in a thread; stop it at the end."""
+    threads: list[threading.Thread] = []
+    CALLS.clear()
+
+    def start(path: Path, daily: tuple[str, Any] | None = None) -> None:
+        ready = threading.Event()
+        thread = threading.Thread(target=scheduler.serve, args=(str(path), load_config(path)),
+                                  kwargs={"daily": daily, "ready": ready}, daemon=True)
+        thread.start()
+        threads.append(thread)
+        assert ready.wait(30), "the scheduler did not start"
+
+    yield start
+    scheduler.STOP.set()
+    for thread in threads:
+        thread.join(30)
+        assert not thread.is_alive()
+    scheduler.STOP.clear()
+
+
+def _stored_job_due_in(config: Any, path: Path, trigger: Any, delay: dt.timedelta) -> None:
+    """The daily job as an earlier run of the service left it in the job store: due soon.
+    (The store's scheduler is stopped before it is due: stopping a scheduler with a job that
+    is already due runs it, or in APScheduler 3 tries to.)"""
+    upgrade(config.database_url)
+    store = scheduler.build_scheduler(config)
+    store.start(paused=True)
+    store.add_job("tests.test_scheduler:record", trigger, id=scheduler.DAILY, args=[str(path)],
+                  next_run_time=dt.datetime.now(dt.UTC) + delay)
+    store.shutdown()
+
+
+def _wait(condition: Any, seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_scheduler_fires_the_job_and_keeps_it_in_the_database(
+        db_url: str, tmp_path: Path, service: Any) -> None:
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    path = _config(tmp_path, db_url)
+    service(path, ("tests.test_scheduler:record", IntervalTrigger(seconds=1)))
+    assert _wait(lambda: len(CALLS) >= 2), "the job never fired"
+    assert CALLS[0] == (str(path), None)
+    with session_scope(db_url) as s:  # the job store is a table of the same database
+        jobs = set(s.scalars(select(column("id")).select_from(table("apscheduler_jobs"))))
+    assert jobs == {scheduler.DAILY, scheduler.WEEKLY}
+
+
+def test_a_run_missed_within_the_grace_time_runs_on_start(db_url: str, tmp_path: Path,
+                                                          service: Any) -> None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    path = _config(tmp_path, db_url, '[schedule]\nmisfire_grace_s = 3600\ntimezone = "UTC"')
+    config = load_config(path)
+    upgrade(db_url)
+    trigger = CronTrigger(hour=6, minute=0, timezone="UTC")
+    _stored_job_due_in(config, path, trigger, dt.timedelta(seconds=1))
+    time.sleep(2)  # the machine was off when the run was due
+    service(path, ("tests.test_scheduler:record", trigger))
+    assert _wait(lambda: len(CALLS) == 1), "the missed run was not run on start"
+    time.sleep(1)
+    assert len(CALLS) == 1  # once (coalesced), and the next run is tomorrow's
+
+
+def test_a_run_missed_beyond_the_grace_time_is_skipped(
+        db_url: str, tmp_path: Path, service: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    path = _config(tmp_path, db_url, '[schedule]\nmisfire_grace_s = 60\ntimezone = "UTC"')
+    upgrade(db_url)
+    monkeypatch.setattr(scheduler, "GRACE_OVERRIDE", 2, raising=False)
+    trigger = CronTrigger(hour=6, minute=0, timezone="UTC")
+    _stored_job_due_in(load_config(path), path, trigger, dt.timedelta(seconds=1))
+    time.sleep(3)  # off for longer than the grace time (2 s here)
+    service(path, ("tests.test_scheduler:record", trigger))
+    time.sleep(2)
+    assert CALLS == []
+
+
+def test_two_schedulers_on_one_database_run_a_day_once(
+        db_url: str, tmp_path: Path, service: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from monitor import job
+
+    runs: list[dt.date] = []
+
+    def slow_day(config_path: str, config: Any, day: dt.date, **kwargs: Any) -> Any:
+        runs.append(day)
+        time.sleep(2)  # both schedulers fire while the first one works
+        return job.DayResult(day)
+
+    monkeypatch.setattr(job, "run_day", slow_day)
+    path = _config(tmp_path, db_url)
+    every_second = IntervalTrigger(seconds=1)
+    service(path, ("monitor.scheduler:daily_job", every_second))
+    service(path, ("monitor.scheduler:daily_job", every_second))
+    today = scheduler.today_in(load_config(path))
+
+    def done() -> bool:
+        with session_scope(db_url) as s:
+            return s.scalar(select(JobRun.status).where(JobRun.day == today)) == "done"
+
+    assert _wait(done)
+    time.sleep(2.5)  # more firings of both: the day is done, nobody runs it again
+    assert runs == [today]
+    with session_scope(db_url) as s:
+        row = s.scalars(select(JobRun)).one()
+        assert (row.status, row.attempt) == ("done", 1)
+
+
+def test_the_day_lock(db_url: str) -> None:
+    upgrade(db_url)
+    first = claim(db_url, DAY, "daily", owner="a")
+    assert first and first.attempt == 1
+    with pytest.raises(DayBusy, match="being run by a"):
+        claim(db_url, DAY, "daily", owner="b")
+    from monitor.daylock import release
+
+    release(db_url, first, "done")
+    assert claim(db_url, DAY, "daily", owner="b") is None  # done: the scheduler skips it
+    again = claim(db_url, DAY, "daily", owner="b", rerun_done=True)  # `shopwatch run`
+    assert again and again.attempt == 2 and again.resumed
+
+
+def test_a_crawl_child_killed_leaves_a_failed_run_and_the_next_run_completes(
+        db_url: str, shop: ShopServer, tmp_path: Path) -> None:
+    path = write_config(tmp_path / "c.toml", shop.url, db_url, listing_paths=())
+    config = load_config(path)
+    upgrade(db_url)
+    shop.set(slow=0.5)  # half the responses take 2 s: time to kill the crawl in the middle
+    result: dict[str, Any] = {}
+    worker = threading.Thread(target=lambda: result.update(
+        first=scheduler.run_locked(str(path), config, DAY)), daemon=True)
+    worker.start()
+
+    def crawling() -> bool:
+        with session_scope(db_url) as s:
+            return bool(s.scalar(select(func.count()).select_from(CrawlRun)
+                                 .where(CrawlRun.status == "running")))
+
+    assert _wait(crawling, 60), "the crawl never started"
+    (child,) = scheduler._children
+    os.kill(child.pid, signal.SIGKILL)
+    worker.join(120)
+    first = result["first"]
+    assert first.crawl_error is not None and first.steps_done == ["crawl", "monitor", "digest",
+                                                                  "keywords"]
+    with session_scope(db_url) as s:
+        failed = s.scalars(select(CrawlRun).where(CrawlRun.status == "failed")).all()
+        assert failed and all("SIGKILL" in (r.error_summary or "") for r in failed)
+        assert s.scalars(select(JobRun)).one().status == "done"
+    digest = (tmp_path / "exports" / f"digest-{DAY}.eml").read_bytes().decode("utf-8", "replace")
+    assert "failed" in digest and "SIGKILL" in digest  # the digest says which crawl failed
+    shop.set(slow=0.0)
+    second = scheduler.run_locked(str(path), config, DAY, rerun_done=True)
+    assert second.crawl_error is None
+    with session_scope(db_url) as s:
+        runs = s.scalars(select(CrawlRun)).all()
+        assert {r.status for r in runs} == {"ok"}
+        slots = s.execute(select(RankObservation.crawl_run_id, RankObservation.keyword_id,
+                                 RankObservation.position)).all()
+    assert len(slots) == len(set(slots)) > 0  # nothing duplicated
+    third = scheduler.run_locked(str(path), config, DAY, rerun_done=True)
+    with session_scope(db_url) as s:
+        assert s.scalar(select(func.count()).select_from(RankObservation)) == len(slots)
+    assert len(third.alerts) == len(second.alerts)
