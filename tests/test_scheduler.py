@@ -220,3 +220,66 @@ def test_a_crawl_child_killed_leaves_a_failed_run_and_the_next_run_completes(
     with session_scope(db_url) as s:
         assert s.scalar(select(func.count()).select_from(RankObservation)) == len(slots)
     assert len(third.alerts) == len(second.alerts)
+
+
+SERVICE = """
+import sys
+from apscheduler.triggers.interval import IntervalTrigger
+from config import load_config
+from monitor import scheduler
+path, every = sys.argv[1], int(sys.argv[2])
+config = load_config(path)
+scheduler.log_to_file(config, path)
+sys.exit(scheduler.serve(path, config, daily=("monitor.scheduler:daily_job",
+                                              IntervalTrigger(seconds=every))))
+"""
+
+
+def test_sigterm_stops_after_the_step_in_progress_and_the_day_resumes_on_start(
+        db_url: str, shop: ShopServer, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = write_config(tmp_path / "c.toml", shop.url, db_url, listing_paths=())
+    upgrade(db_url)
+    shop.set(slow=0.3)
+    root = Path(__file__).resolve().parents[1]
+    service = subprocess.Popen([sys.executable, "-c", SERVICE, str(path), "1"], cwd=root,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def crawling() -> bool:
+        with session_scope(db_url) as s:
+            return bool(s.scalar(select(func.count()).select_from(CrawlRun)
+                                 .where(CrawlRun.status == "running")))
+
+    assert _wait(crawling, 60), "the scheduled job never started crawling"
+    service.send_signal(signal.SIGTERM)
+    _out, err = service.communicate(timeout=180)
+    assert service.returncode == 0, err[-2000:]
+    assert "SIGTERM received: stopping after the step in progress" in err
+    assert "scheduler stopped" in err
+    with session_scope(db_url) as s:
+        day = s.scalars(select(JobRun)).one()
+        assert (day.status, day.detail) == ("interrupted", "stopped after crawl")
+        # the crawl itself ran to its end: its own process did not get the signal
+        assert {r.status for r in s.scalars(select(CrawlRun))} == {"ok"}
+    shop.set(slow=0.0)
+    again = subprocess.Popen([sys.executable, "-c", SERVICE, str(path), "3600"], cwd=root,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def done() -> bool:
+        with session_scope(db_url) as s:
+            return s.scalar(select(JobRun.status)) == "done"
+
+    try:
+        assert _wait(done, 120), "the interrupted day was not run again on start"
+    finally:
+        again.send_signal(signal.SIGTERM)
+        _out, err = again.communicate(timeout=60)
+    assert "resuming an interrupted day" in err
+    log = (tmp_path / "logs" / "shopwatch.log").read_text("utf-8").splitlines()
+    import json
+
+    entries = [json.loads(line) for line in log]
+    assert {"day started", "day interrupted", "day done"} <= {e["message"] for e in entries}
+    assert all({"time", "level", "logger", "message"} <= e.keys() for e in entries)
