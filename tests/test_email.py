@@ -38,12 +38,17 @@ class Inbox:
         return "250 OK"
 
 
+def _free_port() -> int:
+    """A local port nothing listens on (yet)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     yield inbox, port
@@ -142,9 +147,7 @@ def test_notify_dry_run_writes_eml_and_queues_nothing(tmp_path: Path,
 def test_server_down_nothing_lost_then_each_alert_sent_once(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
     _seed(db_url)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     config = load_config(_config(tmp_path, db_url, port))
     down = notify(config, DAY)
     assert down.error and "127.0.0.1" in down.error and down.delivery
@@ -204,9 +207,7 @@ def test_killed_in_the_middle_of_sending_each_alert_still_arrives_once(
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
     _seed(db_url)
     inbox = SlowInbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     config = _config(tmp_path, db_url, port)
