@@ -7,12 +7,12 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from config import Config, Thresholds
 from db import repo
-from db.models import Alert
+from db.models import Alert, AlertDelivery
 from monitor import detect as detection
 from monitor import history
 from monitor.rules import (
@@ -77,6 +77,9 @@ def suppress_repeats(session: Session, alerts: list[AlertDraft], days: int
         earlier.setdefault(_repeat_key(old), []).append(old)
     kept = []
     for alert in alerts:
+        if alert.kind.startswith("crawl_"):  # each day's crawl is news of its own
+            kept.append(alert)
+            continue
         before = earlier.get(_repeat_key(alert), [])
         repeated = any(old.after == alert.after or (
             old.magnitude is not None and alert.magnitude is not None
@@ -86,12 +89,36 @@ def suppress_repeats(session: Session, alerts: list[AlertDraft], days: int
     return kept
 
 
+def _worse(old: Alert, new: AlertDraft) -> bool:
+    return (old.after != new.after and old.magnitude is not None and new.magnitude is not None
+            and abs(new.magnitude) > abs(old.magnitude))
+
+
+def _worst(old: Alert | None, new: AlertDraft) -> float | None:
+    """The worst magnitude seen today: what a later "got worse" is measured against."""
+    if old is None or old.magnitude is None or new.magnitude is None:
+        return new.magnitude
+    return old.magnitude if abs(old.magnitude) > abs(new.magnitude) else new.magnitude
+
+
 def store(session: Session, alerts: list[AlertDraft]) -> int:
-    """Insert new alerts; a rerun of the day refreshes them instead of adding duplicates."""
+    """Insert new alerts; a rerun of the day refreshes them instead of adding duplicates.
+
+    An alert that was e-mailed already and got worse since (a rerun of the day finds #15
+    where the morning found #9) loses its deliveries, so that the next digest carries it again;
+    one that did not get worse is never sent twice (the row keeps the worst magnitude of the
+    day, its text the latest)."""
+    stored = {a.dedup_key: a for a in session.scalars(select(Alert).where(
+        Alert.dedup_key.in_([a.dedup_key for a in alerts])))} if alerts else {}
+    worse = [stored[a.dedup_key].id for a in alerts
+             if a.dedup_key in stored and _worse(stored[a.dedup_key], a)]
+    if worse:
+        session.execute(delete(AlertDelivery).where(AlertDelivery.alert_id.in_(worse)))
+        session.execute(update(Alert).where(Alert.id.in_(worse)).values(notified_at=None))
     rows = [{"day": a.day, "kind": a.kind, "severity": a.severity, "site": a.site,
              "product_external_id": a.product_id, "keyword": a.keyword, "subject": a.subject,
              "before": a.before, "after": a.after, "url": a.url, "dedup_key": a.dedup_key,
-             "magnitude": a.magnitude}
+             "magnitude": _worst(stored.get(a.dedup_key), a)}
             for a in alerts]
     repo.upsert(session, Alert, rows, ["dedup_key"],
                 ["severity", "subject", "before", "after", "url", "magnitude"])

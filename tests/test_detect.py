@@ -88,9 +88,11 @@ def test_a_blocked_day_gives_crawl_alerts_only(db_url: str) -> None:
     h.ranks(START + dt.timedelta(1), {}, status="blocked", filler=0)
     h.listings(START + dt.timedelta(1), {}, status="blocked")
     assert _kinds(db_url, START + dt.timedelta(1)) == [("crawl_blocked", None)] * 2
+    h.ranks(START + dt.timedelta(2), {}, status="blocked", filler=0)  # blocked again: said again
+    assert _kinds(db_url, START + dt.timedelta(2)) == [("crawl_blocked", None)]
     # a run that "succeeded" with far fewer results is no evidence that our product vanished
-    h.ranks(START + dt.timedelta(2), {"c1": 1}, filler=2)
-    assert _kinds(db_url, START + dt.timedelta(2)) == [("crawl_failed", None)]
+    h.ranks(START + dt.timedelta(3), {"c1": 1}, filler=2)
+    assert _kinds(db_url, START + dt.timedelta(3)) == [("crawl_failed", None)]
 
 
 def test_noise_flip_flops_and_repeats(db_url: str) -> None:

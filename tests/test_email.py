@@ -267,3 +267,25 @@ def test_digest_over_smtp_carries_the_history_charts_inline(db_url: str, tmp_pat
         assert image.get_payload(decode=True).startswith(b"\x89PNG")
         assert image["Content-Disposition"].startswith("inline")
         assert f'src="cid:{image["Content-ID"][1:-1]}"' in body
+
+
+def test_an_alert_that_got_worse_the_same_day_is_sent_again_once(
+        db_url: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    upgrade(db_url)
+    config = load_config(_config(tmp_path, db_url, port))
+
+    def drop(position: int) -> AlertDraft:
+        return AlertDraft(DAY, "rank_drop", "warning", "demo", f"vacuum at #{position}", "#3",
+                          f"#{position}", "2", "扫地机器人", magnitude=float(position))
+
+    for position, sent in [(9, 2), (9, 0), (15, 2), (12, 0), (15, 0)]:
+        with session_scope(db_url) as session:
+            store(session, [drop(position)])  # a rerun of the day finds this position
+        result = notify(config, DAY)
+        assert result.delivery and len(result.delivery.sent) == sent, position
+    subjects = [email.message_from_bytes(c).get_payload(0).get_payload(decode=True).decode()
+                for _s, _r, c in inbox.messages]
+    assert ["#15" in text for text in subjects] == [False, False, True, True]
+    with session_scope(db_url) as session:
+        assert len(list(session.scalars(select(Alert)))) == 1
