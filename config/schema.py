@@ -6,7 +6,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -254,6 +254,38 @@ class LoggingConfig(_Strict):
     backups: int = Field(default=7, ge=0)
 
 
+def _addresses(value: list[str]) -> list[str]:
+    for address in value:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+", address):
+            raise ValueError(f"not an e-mail address: {address!r}")
+    return value
+
+
+class RecipientList(_Strict):
+    """A digest of its own for a team: the alerts of some keyword groups and/or sites, from a
+    severity on. A recipient in several lists still gets each alert once."""
+
+    name: str = Field(min_length=1)
+    recipients: list[str] = Field(min_length=1)
+    groups: list[str] = []  # keyword/product groups (empty: all); crawl alerts always come
+    sites: list[str] = []  # (empty: all)
+    min_severity: Literal["info", "warning", "critical"] = "info"
+
+    @field_validator("recipients")
+    @classmethod
+    def _valid(cls, value: list[str]) -> list[str]:
+        return _addresses(value)
+
+    def wants(self, alert: Any) -> bool:
+        order = ("info", "warning", "critical")
+        if order.index(alert.severity) < order.index(self.min_severity):
+            return False
+        if self.sites and alert.site not in self.sites:
+            return False
+        crawl = alert.kind.startswith("crawl_")
+        return crawl or not self.groups or alert.group in self.groups
+
+
 class EmailConfig(_Strict):
     """SMTP settings. The password is read from the environment variable ``password_env``."""
 
@@ -268,13 +300,12 @@ class EmailConfig(_Strict):
     retries: int = Field(default=2, ge=0, le=10)  # more tries of a failed send within one run
     retry_backoff_s: float = Field(default=10.0, ge=0)  # first wait; doubles per retry
 
+    lists: list[RecipientList] = []  # team digests, beside the one to ``recipients``
+
     @field_validator("recipients")
     @classmethod
-    def _addresses(cls, value: list[str]) -> list[str]:
-        for address in value:
-            if not re.fullmatch(r"[^@\s]+@[^@\s]+", address):
-                raise ValueError(f"not an e-mail address: {address!r}")
-        return value
+    def _valid(cls, value: list[str]) -> list[str]:
+        return _addresses(value)
 
     def password(self) -> str | None:
         return os.environ.get(self.password_env)
@@ -331,6 +362,10 @@ class Config(_Strict):
             for site in keyword.sites:
                 if site not in names:
                     raise ValueError(f"keywords[{i}].sites: unknown site {site!r}")
+        for i, team in enumerate(self.email.lists):
+            for site in team.sites:
+                if site not in names:
+                    raise ValueError(f"email.lists[{i}].sites: unknown site {site!r}")
         return self
 
     def site(self, name: str) -> SiteConfig:

@@ -150,6 +150,7 @@ class Alert(Base):
     url: Mapped[str | None] = mapped_column(String(2048))
     dedup_key: Mapped[str] = mapped_column(String(512), unique=True)
     magnitude: Mapped[float | None] = mapped_column(Float)  # how bad (a repeat must be worse)
+    group: Mapped[str | None] = mapped_column(String(128))  # keyword/product group
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 

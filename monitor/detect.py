@@ -219,6 +219,7 @@ def listing_rows(session: Session, config: Config, day: dt.date) -> list[Listing
 def price_pairs(session: Session, config: Config, day: dt.date) -> list[PricePair]:
     """Today's prices of the competitors mapped to own products (``compare_to``)."""
     mapped = [(p.site, p.id, p.compare_to) for p in config.products if p.compare_to]
+    groups = {(p.site, p.id): p.group for p in config.products}
     if not mapped:
         return []
     ids = sorted({pid for _s, pid, _o in mapped} | {own for _s, _p, own in mapped if own})
@@ -232,7 +233,7 @@ def price_pairs(session: Session, config: Config, day: dt.date) -> list[PricePai
             continue  # not seen today (blocked, failed): no conclusion
         pairs.append(PricePair(site, pid, theirs[2] or theirs[3], theirs[4], _money(theirs[5]),
                                theirs[6], own or "", ours[2] or ours[3], _money(ours[5]),
-                               ours[6]))
+                               ours[6], groups.get((site, pid))))
     return pairs
 
 

@@ -80,7 +80,7 @@ def ordered(alerts: Sequence[A]) -> list[A]:
 
 def render(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any],
            images: Mapping[int, str] | None = None, visibility: Sequence[Any] = (),
-           ) -> tuple[str, str, str]:
+           title: str | None = None) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of the digest. ``images``: index of an alert in ``alerts``
     -> the ``src`` of its chart (a ``cid:`` or ``data:`` URL)."""
     by_alert = {id(alerts[i]): src for i, src in (images or {}).items()}
@@ -88,7 +88,7 @@ def render(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any],
                                                              key=lambda a: a.kind)]
     failed = [r for r in runs if r.status != "ok"]
     line = headline(alerts)
-    subject = f"ShopWatch {day.isoformat()}: {line}"
+    subject = f"ShopWatch {day.isoformat()}{f' · {title}' if title else ''}: {line}"
     context = {"day": day.isoformat(), "headline": line, "groups": groups, "subject": subject,
                "failed_runs": failed, "kind_titles": KIND_TITLES,
                "image": lambda alert: by_alert.get(id(alert)), "visibility": visibility}
@@ -99,12 +99,13 @@ def render(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any],
 
 def build_message(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any], sender: str,
                   recipients: Sequence[str], charts: Mapping[int, bytes] | None = None,
-                  visibility: Sequence[Any] = ()) -> EmailMessage:
+                  visibility: Sequence[Any] = (), title: str | None = None) -> EmailMessage:
     """The digest as a multipart/alternative message; charts (PNG per alert index) ride along
     inline in the HTML part (multipart/related), referenced by Content-ID."""
     cids = {index: make_msgid(domain="shopwatch.local") for index in charts or {}}
     subject, text, html = render(day, alerts, runs,
-                                 {i: f"cid:{cid[1:-1]}" for i, cid in cids.items()}, visibility)
+                                 {i: f"cid:{cid[1:-1]}" for i, cid in cids.items()}, visibility,
+                                 title)
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = sender

@@ -55,13 +55,14 @@ def notify(config: Config, day: dt.date, eml_dir: Path | None = None,
 
         charts: dict[tuple[int, ...], dict[int, bytes]] = {}  # recipients share charts
 
-        def render(alerts: Sequence[Alert], recipient: str) -> EmailMessage:
+        def render(alerts: Sequence[Alert], recipient: str, title: str | None
+                   ) -> EmailMessage:
             alerts = ordered(alerts)
             key = tuple(a.id for a in alerts)
             if key not in charts:
                 charts[key] = charts_for(session, alerts, day)
             return build_message(day, alerts, runs, config.email.sender, [recipient],
-                                 charts[key], seen)
+                                 charts[key], seen, title)
 
         queued = len(queue(session, config, day, render))
     return NotifyResult(queued=queued, delivery=deliver(config, now))

@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from config import Config
+from config import Config, RecipientList
 from db.models import Alert, AlertDelivery, OutboxMessage, utcnow
 from db.session import session_scope
 from monitor.mailer import SendError, send_bytes
@@ -41,37 +41,53 @@ log = logging.getLogger(__name__)
 FIRST_BACKOFF = dt.timedelta(minutes=5)
 MAX_BACKOFF = dt.timedelta(hours=6)
 
-Render = Callable[[Sequence[Alert], str], EmailMessage]  # (alerts, recipient) -> message
+Render = Callable[[Sequence[Alert], str, str | None], EmailMessage]
+# (alerts, recipient, the recipient list's name or None) -> message
 
 
 def recipients(config: Config) -> list[str]:
     return list(config.email.recipients) or [config.email.sender]
 
 
+def recipient_lists(config: Config) -> list[RecipientList]:
+    """The digest lists: ``email.recipients`` get every alert (a list without a name), then
+    each ``email.lists`` team its own selection."""
+    lists = list(config.email.lists)
+    if config.email.recipients or not lists:
+        lists.insert(0, RecipientList(name="all", recipients=recipients(config)))
+    return lists
+
+
 def queue(session: Session, config: Config, day: dt.date, render: Render) -> list[OutboxMessage]:
-    """Queue, per recipient, a digest of the day's alerts that nothing carries to them yet."""
+    """Queue, per recipient list and recipient, a digest of the day's alerts of that list that
+    nothing carries to the recipient yet (a recipient in two lists gets each alert once)."""
     alerts = list(session.scalars(select(Alert).where(Alert.day == day).order_by(Alert.id)))
     queued = []
-    for recipient in recipients(config):
-        carried = set(session.scalars(select(AlertDelivery.alert_id).where(
-            AlertDelivery.recipient == recipient,
-            AlertDelivery.alert_id.in_([a.id for a in alerts]))))
-        pending = [a for a in alerts if a.id not in carried]
-        had_digest = session.scalar(select(OutboxMessage.id).where(
-            OutboxMessage.day == day, OutboxMessage.recipient == recipient).limit(1))
-        if not pending and had_digest is not None:
-            continue
-        message = render(pending, recipient)
-        row = OutboxMessage(day=day, recipient=recipient, subject=str(message["Subject"]),
-                            message_id=str(message["Message-ID"]),
-                            # SMTP lines end in CRLF; smtplib does not convert bytes
-                            message=message.as_bytes(policy=message.policy.clone(linesep="\r\n")),
-                            status="queued", attempts=0)
-        session.add(row)
-        session.flush()
-        session.add_all(AlertDelivery(alert_id=a.id, recipient=recipient, outbox_id=row.id)
-                        for a in pending)
-        queued.append(row)
+    for team in recipient_lists(config):
+        wanted = [a for a in alerts if team.wants(a)]
+        title = None if team.name == "all" and not config.email.lists else team.name
+        for recipient in team.recipients:
+            carried = set(session.scalars(select(AlertDelivery.alert_id).where(
+                AlertDelivery.recipient == recipient,
+                AlertDelivery.alert_id.in_([a.id for a in wanted]))))
+            pending = [a for a in wanted if a.id not in carried]
+            had_digest = session.scalar(select(OutboxMessage.id).where(
+                OutboxMessage.day == day, OutboxMessage.recipient == recipient).limit(1))
+            if not pending and had_digest is not None:
+                continue
+            message = render(pending, recipient, title)
+            row = OutboxMessage(day=day, recipient=recipient, subject=str(message["Subject"]),
+                                message_id=str(message["Message-ID"]),
+                                # SMTP lines end in CRLF; smtplib does not convert bytes
+                                message=message.as_bytes(
+                                    policy=message.policy.clone(linesep="\r\n")),
+                                status="queued", attempts=0)
+            session.add(row)
+            session.flush()
+            session.add_all(AlertDelivery(alert_id=a.id, recipient=recipient,
+                                          outbox_id=row.id) for a in pending)
+            session.flush()
+            queued.append(row)
     return queued
 
 

@@ -77,6 +77,7 @@ class AlertDraft:
     url: str | None = None
     scope: str | None = None  # what else tells two alerts apart (the spider of a crawl alert)
     magnitude: float | None = None  # how bad: a repeat within repeat_days must be worse
+    group: str | None = None  # the keyword or product group (recipient lists filter by it)
 
     @property
     def dedup_key(self) -> str:
@@ -102,7 +103,7 @@ def rank_alerts(day: dt.date, rows: Iterable[RankRow], thresholds: Resolve) -> l
         name = _name(row.title, row.product_id)
         new, old, median = row.today, row.before, row.median
         base: dict[str, Any] = {"day": day, "site": row.site, "product_id": row.product_id,
-                                "keyword": row.keyword, "url": row.url}
+                                "keyword": row.keyword, "url": row.url, "group": row.group}
         if not row.is_own:
             was_out = (old is None or old > t.top_k) and (median is None or median > t.top_k)
             if new is not None and new <= t.top_k and was_out:
@@ -175,7 +176,7 @@ def listing_alerts(day: dt.date, rows: Iterable[ListingRow],
         t = thresholds(row.group, product=row.product_id)
         name = _name(row.title, row.product_id)
         base: dict[str, Any] = {"day": day, "site": row.site, "product_id": row.product_id,
-                                "url": row.url}
+                                "url": row.url, "group": row.group}
         new, old = row.price, row.price_before
         if (not row.is_own and new is not None and old and row.currency == row.currency_before
                 and _moved(old, new, t)
@@ -247,6 +248,7 @@ class PricePair:
     own_title: str | None
     own_price: Decimal | None
     own_currency: str | None
+    group: str | None = None
 
 
 def undercut_alerts(day: dt.date, pairs: Iterable[PricePair]) -> list[AlertDraft]:
@@ -262,7 +264,8 @@ def undercut_alerts(day: dt.date, pairs: Iterable[PricePair]) -> list[AlertDraft
                 f"“{_name(pair.title, pair.product_id)}” undercuts our "
                 f"“{_name(pair.own_title, pair.own_id)}” by {gap:.1f}%",
                 _money(pair.own_price, pair.own_currency), _money(pair.price, pair.currency),
-                pair.product_id, url=pair.url, scope=pair.own_id, magnitude=float(gap)))
+                pair.product_id, url=pair.url, scope=pair.own_id, magnitude=float(gap),
+                group=pair.group))
     return alerts
 
 
@@ -292,7 +295,7 @@ def visibility_alerts(day: dt.date, rows: Iterable[Visibility],
                     day, "visibility_drop", "warning", None,
                     f"our share of the top-10 results for “{row.group}” fell {fall:.0f} "
                     "points this week", f"{row.own_share_before:.0%}", f"{row.own_share:.0%}",
-                    keyword=row.group, scope="share", magnitude=fall))
+                    keyword=row.group, scope="share", magnitude=fall, group=row.group))
         if row.own_avg_rank and row.own_avg_rank_before:
             worse = (row.own_avg_rank - row.own_avg_rank_before) / row.own_avg_rank_before * 100
             if worse >= t.visibility_rank_pct:
@@ -300,7 +303,7 @@ def visibility_alerts(day: dt.date, rows: Iterable[Visibility],
                     day, "visibility_drop", "warning", None,
                     f"our average rank for “{row.group}” is {worse:.0f}% worse this week",
                     f"#{row.own_avg_rank_before:.1f}", f"#{row.own_avg_rank:.1f}",
-                    keyword=row.group, scope="rank", magnitude=worse))
+                    keyword=row.group, scope="rank", magnitude=worse, group=row.group))
     return alerts
 
 

@@ -118,10 +118,10 @@ def store(session: Session, alerts: list[AlertDraft]) -> int:
     rows = [{"day": a.day, "kind": a.kind, "severity": a.severity, "site": a.site,
              "product_external_id": a.product_id, "keyword": a.keyword, "subject": a.subject,
              "before": a.before, "after": a.after, "url": a.url, "dedup_key": a.dedup_key,
-             "magnitude": _worst(stored.get(a.dedup_key), a)}
+             "magnitude": _worst(stored.get(a.dedup_key), a), "group": a.group}
             for a in alerts]
     repo.upsert(session, Alert, rows, ["dedup_key"],
-                ["severity", "subject", "before", "after", "url", "magnitude"])
+                ["severity", "subject", "before", "after", "url", "magnitude", "group"])
     return len(rows)
 
 

@@ -150,6 +150,7 @@ def test_visibility_week_over_week(db_url: str) -> None:
         (row,) = visibility(s, config, monday)
         alerts = run_monitor(s, config, monday)
     assert (row.group, row.own_share_before, row.own_share) == ("清洁", 0.25, 0.0)
+    assert {a.group for a in alerts} == {"清洁"}  # recipient lists select by group
     assert (row.own_avg_rank_before, row.own_avg_rank) == (3.0, 15.0)
     text = render(monday, alerts, [], visibility=[row])[1]
     assert "清洁: our top-10 share 0% (was 25%), our average rank #15.0 (was #3.0)" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email
+import email.policy
 import socket
 import subprocess
 import sys
@@ -289,3 +290,40 @@ def test_an_alert_that_got_worse_the_same_day_is_sent_again_once(
     assert ["#15" in text for text in subjects] == [False, False, True, True]
     with session_scope(db_url) as session:
         assert len(list(session.scalars(select(Alert)))) == 1
+
+
+def test_recipient_lists_get_their_alerts_and_nobody_gets_one_twice(
+        tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    db_url = f"sqlite:///{tmp_path / 'x.db'}"
+    upgrade(db_url)
+    path = _config(tmp_path, db_url, port)
+    path.write_text(path.read_text("utf-8").replace('recipients = ["ops@example.com", '
+                                                    '"boss@example.com"]',
+                                                    'recipients = ["ops@example.com"]') + """
+[[email.lists]]
+name = "清洁"
+recipients = ["clean@example.com", "ops@example.com"]
+groups = ["清洁"]
+[[email.lists]]
+name = "urgent"
+recipients = ["boss@example.com"]
+min_severity = "critical"
+""", "utf-8")
+    with session_scope(db_url) as session:
+        store(session, [
+            AlertDraft(DAY, "rank_drop", "critical", "demo", "vacuum left page 1", "#3", "#25",
+                       "2", "扫地机器人", group="清洁"),
+            AlertDraft(DAY, "price_move", "warning", "demo", "purifier price cut", "100 CNY",
+                       "80 CNY", "7", group="空气"),
+            AlertDraft(DAY, "crawl_blocked", "critical", "demo", "ranks crawl of demo blocked",
+                       None, "captcha", scope="ranks")])
+    assert notify(load_config(path), DAY).error is None
+    got = {r[0]: str(email.message_from_bytes(c, policy=email.policy.default)["Subject"])
+           for _s, r, c in inbox.messages}
+    assert got == {
+        "ops@example.com": "ShopWatch 2026-11-25 · all: 1 blocked crawl, 1 rank drop, "
+                           "1 price move",
+        "clean@example.com": "ShopWatch 2026-11-25 · 清洁: 1 blocked crawl, 1 rank drop",
+        "boss@example.com": "ShopWatch 2026-11-25 · urgent: 1 blocked crawl, 1 rank drop"}
+    assert len(inbox.messages) == 3  # ops is in two lists: one message, each alert once

@@ -1,5 +1,5 @@
 """E-mail outbox: outbox (one digest per recipient, kept until sent), alert_deliveries;
-alerts.magnitude
+alerts.magnitude, alerts.group
 
 Revision ID: 0006
 Revises: 0005
@@ -20,6 +20,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("magnitude", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("group", sa.String(length=128), nullable=True))
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -62,4 +63,5 @@ def downgrade() -> None:
     op.drop_table("alert_deliveries")
     op.drop_table("outbox")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_column("group")
         batch_op.drop_column("magnitude")
