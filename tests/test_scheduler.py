@@ -126,7 +126,7 @@ def test_a_run_missed_beyond_the_grace_time_is_skipped(
     monkeypatch.setattr(scheduler, "GRACE_OVERRIDE", 2, raising=False)
     trigger = CronTrigger(hour=6, minute=0, timezone="UTC")
     _stored_job_due_in(load_config(path), path, trigger, dt.timedelta(seconds=1))
-    time.sleep(3)  # off for longer than the grace time (2 s here)
+    time.sleep(4)  # off for longer than the grace time (2 s here), by 2 s and more
     service(path, ("tests.test_scheduler:record", trigger))
     time.sleep(2)
     assert CALLS == []
