@@ -105,9 +105,15 @@ def lease(url: str, held: Claim) -> Iterator[Callable[[str], None]]:
         thread.join(5)
 
 
+MAX_ATTEMPTS = 3  # a day that failed this often waits for an operator (shopwatch run)
+
+
 def unfinished(url: str, job: str, since: dt.date) -> list[dt.date]:
-    """Days since ``since`` whose job was interrupted (to run again when the service starts)."""
+    """Days since ``since`` to run again when the service starts: interrupted ones, and failed
+    ones that have not failed ``MAX_ATTEMPTS`` times yet."""
     with session_scope(url) as session:
         return list(session.scalars(select(JobRun.day).where(
-            JobRun.job == job, JobRun.day >= since, JobRun.status == "interrupted")
+            JobRun.job == job, JobRun.day >= since,
+            (JobRun.status == "interrupted")
+            | ((JobRun.status == "failed") & (JobRun.attempt < MAX_ATTEMPTS)))
             .order_by(JobRun.day)))

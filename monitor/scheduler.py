@@ -8,8 +8,9 @@ APScheduler 3 service.
   schedulers (or a scheduler and a cron ``shopwatch run``) on one database never both run a
   day; a day already done is not run again by the scheduler.
 - SIGTERM or Ctrl-C: the job stops after the step in progress (a crawl runs to its end in its
-  own child process), the day is marked interrupted, and the next start runs it again. A
-  second Ctrl-C stops at once (the crawl child is killed; its runs are marked failed).
+  own child process), the day is marked interrupted, and the next start runs it again (a
+  failed day too, up to 3 attempts). A second Ctrl-C stops at once (the crawl child is killed;
+  its runs are marked failed).
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ def serve(config_path: str, config: Config, *, daily: tuple[str, Any] | None = N
             _cron(config.schedule.weekly_time, zone, config.schedule.weekly_day), [config_path])
     since = today_in(config) - dt.timedelta(seconds=config.schedule.misfire_grace_s + 86400)
     for day in daylock.unfinished(config.database_url, DAILY, since):
-        log.info("resuming an interrupted day", extra={"day": day.isoformat()})
+        log.info("resuming an interrupted or failed day", extra={"day": day.isoformat()})
         scheduler.add_job(func, "date", args=[config_path, day.isoformat()],
                           id=f"resume-{day}", replace_existing=True)
     handlers = _install_signals() if threading.current_thread() is threading.main_thread() \

@@ -176,6 +176,14 @@ def test_the_day_lock(db_url: str) -> None:
     assert claim(db_url, DAY, "daily", owner="b") is None  # done: the scheduler skips it
     again = claim(db_url, DAY, "daily", owner="b", rerun_done=True)  # `shopwatch run`
     assert again and again.attempt == 2 and again.resumed
+    from monitor.daylock import unfinished
+
+    release(db_url, again, "failed", "RuntimeError: disk full")
+    assert unfinished(db_url, "daily", DAY) == [DAY]  # tried again on the next start
+    third = claim(db_url, DAY, "daily", owner="c")
+    assert third and third.attempt == 3
+    release(db_url, third, "failed", "RuntimeError: disk full")
+    assert unfinished(db_url, "daily", DAY) == []  # three failures: an operator's turn
 
 
 def test_a_crawl_child_killed_leaves_a_failed_run_and_the_next_run_completes(
@@ -276,7 +284,7 @@ def test_sigterm_stops_after_the_step_in_progress_and_the_day_resumes_on_start(
     finally:
         again.send_signal(signal.SIGTERM)
         _out, err = again.communicate(timeout=60)
-    assert "resuming an interrupted day" in err
+    assert "resuming an interrupted or failed day" in err
     log = (tmp_path / "logs" / "shopwatch.log").read_text("utf-8").splitlines()
     import json
 
