@@ -208,7 +208,7 @@ class Thresholds(_Strict):
     sales_jump_pct: float = Field(default=50.0, gt=0)  # sales count up this much ...
     sales_jump_min: int = Field(default=100, ge=1)  # ... and by at least this many
     min_items_ratio: float = Field(default=0.5, gt=0, le=1)  # a crawl with fewer items than
-    # this share of the last good run's is incomplete: no rank conclusions from it
+    # this share of its usual size (the most of the last 7 complete runs) is incomplete
     repeat_days: int = Field(default=7, ge=1)  # the same alert again within this many days
     # only if it got worse (no daily re-alerts of a change that flips back and forth)
     visibility_drop_pts: float = Field(default=10.0, gt=0)  # our share of top-10 slots

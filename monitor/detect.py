@@ -24,21 +24,27 @@ HISTORY_DAYS = 30  # how far back the last good observation is looked for
 MEDIAN_OF = 7  # crawls before today in the noise median
 CENT = Decimal("0.01")
 
-# Good ranks runs of the last HISTORY_DAYS per site, newest first (k = 1 is today's when
-# the site has a good run today); runs that returned far fewer items than the good run
-# before them count as incomplete (no rank conclusions from them).
-_GOOD_RANK_RUNS = """
-ranked AS (
-  SELECT r.id, r.site_id, r.day, r.items_count,
-         LAG(r.items_count) OVER (PARTITION BY r.site_id ORDER BY r.day) AS items_before
+# The usual size of each complete run: the most items any of the 7 complete runs of its site
+# and spider before it returned. One definition for the crawl-health alert and for which
+# runs the rank comparison trusts (two short runs in a row are both short).
+_SIZED_RUNS = """
+sized AS (
+  SELECT r.id, r.site_id, r.spider, r.day, r.items_count,
+         MAX(r.items_count) OVER (PARTITION BY r.site_id, r.spider ORDER BY r.day
+                                  ROWS BETWEEN 7 PRECEDING AND 1 PRECEDING) AS usual
   FROM crawl_runs r
-  WHERE r.spider = 'ranks' AND r.status = 'ok' AND r.day <= :day AND r.day > :since
-),
+  WHERE r.status = 'ok' AND r.day <= :day AND r.day > :since
+)"""
+
+# Good ranks runs of the last HISTORY_DAYS per site, newest first (k = 1 is today's when
+# the site has a good run today); runs that returned far fewer items than usual count as
+# incomplete (no rank conclusions from them).
+_GOOD_RANK_RUNS = _SIZED_RUNS + """,
 good AS (
   SELECT id, site_id, day,
          ROW_NUMBER() OVER (PARTITION BY site_id ORDER BY day DESC) AS k
-  FROM ranked
-  WHERE items_before IS NULL OR items_count >= items_before * :min_ratio
+  FROM sized
+  WHERE spider = 'ranks' AND (usual IS NULL OR items_count >= usual * :min_ratio)
 )"""
 
 RANKS_SQL = f"""
@@ -237,19 +243,14 @@ def price_pairs(session: Session, config: Config, day: dt.date) -> list[PricePai
     return pairs
 
 
-def last_good_items(session: Session, day: dt.date) -> dict[tuple[str, str], int]:
-    """Items of each site's and spider's last ok run before ``day``."""
-    statement = text("""
-        WITH last AS (
-          SELECT s.name, r.spider, r.items_count,
-                 ROW_NUMBER() OVER (PARTITION BY r.site_id, r.spider ORDER BY r.day DESC) AS k
-          FROM crawl_runs r JOIN sites s ON s.id = r.site_id
-          WHERE r.status = 'ok' AND r.day < :day AND r.day > :since)
-        SELECT name, spider, items_count FROM last WHERE k = 1""")
+def usual_items(session: Session, day: dt.date) -> dict[tuple[str, str], int]:
+    """The usual size (see ``_SIZED_RUNS``) of each site's and spider's complete run of
+    ``day``."""
+    statement = text(f"WITH {_SIZED_RUNS} SELECT s.name, sized.spider, sized.usual "
+                     "FROM sized JOIN sites s ON s.id = sized.site_id "
+                     "WHERE sized.day = :day AND sized.usual IS NOT NULL")
     return {(site, spider): int(items) for site, spider, items in session.execute(
         statement, {"day": day, "since": day - dt.timedelta(days=HISTORY_DAYS)})}
-
-
 
 
 # Week-over-week visibility per keyword group: top-10 organic slots by brand (ours = is_own)

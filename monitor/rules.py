@@ -317,17 +317,18 @@ class RunHealth:
 
 
 def crawl_alerts(day: dt.date, runs: list[RunHealth],
-                 last_good_items: dict[tuple[str, str], int] | None = None,
+                 usual_items: dict[tuple[str, str], int] | None = None,
                  min_items_ratio: float = 0.5) -> list[AlertDraft]:
     """A crawl that was blocked or failed is an alert of its own (and nothing else is
-    inferred); so is one that returned far fewer items than the last good run of its kind."""
+    inferred); so is one that returned far fewer items than usual (``usual_items``: the most
+    of the 7 complete runs of its site and spider before it)."""
     alerts = []
     for run in runs:
-        usual = (last_good_items or {}).get((run.site, run.spider))
+        usual = (usual_items or {}).get((run.site, run.spider))
         if run.status == "ok" and usual and run.items < usual * min_items_ratio:
             alerts.append(AlertDraft(day, "crawl_failed", "warning", run.site,
                                      f"{run.spider} crawl of {run.site} returned {run.items} "
-                                     f"items, the last good run {usual}",
+                                     f"items, usually {usual}",
                                      str(usual), str(run.items), scope=run.spider))
         if run.status in ("blocked", "failed", "partial"):
             kind = "crawl_blocked" if run.status == "blocked" else "crawl_failed"

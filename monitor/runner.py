@@ -48,7 +48,7 @@ def detect(session: Session, config: Config, day: dt.date) -> list[AlertDraft]:
     crawl was not complete yields only crawl alerts."""
     resolve = thresholds_for(config)
     alerts = crawl_alerts(day, history.runs_of_day(session, day),
-                          detection.last_good_items(session, day),
+                          detection.usual_items(session, day),
                           config.thresholds.min_items_ratio)
     alerts += rank_alerts(day, detection.rank_rows(session, config, day), resolve)
     alerts += listing_alerts(day, detection.listing_rows(session, config, day), resolve)

@@ -93,6 +93,10 @@ def test_a_blocked_day_gives_crawl_alerts_only(db_url: str) -> None:
     # a run that "succeeded" with far fewer results is no evidence that our product vanished
     h.ranks(START + dt.timedelta(3), {"c1": 1}, filler=2)
     assert _kinds(db_url, START + dt.timedelta(3)) == [("crawl_failed", None)]
+    # and a second short run in a row is as short: measured against the usual size, not
+    # against yesterday's short run
+    h.ranks(START + dt.timedelta(4), {"c1": 1}, filler=2)
+    assert _kinds(db_url, START + dt.timedelta(4)) == [("crawl_failed", None)]
 
 
 def test_noise_flip_flops_and_repeats(db_url: str) -> None:
