@@ -185,16 +185,19 @@ def _all_thresholds(config: Config) -> list[Any]:
             *(k.thresholds for k in config.keywords if k.thresholds)]
 
 
+def _values(config: Config, name: str) -> list[Any]:
+    """Every value the config sets for a threshold: global, per group, keyword, product."""
+    return [getattr(t, name) for t in _all_thresholds(config) if getattr(t, name) is not None]
+
+
 def _lowest(config: Config, name: str) -> float | None:
-    values = [getattr(t, name) for t in _all_thresholds(config)
-              if getattr(t, name) is not None]
-    return min(values) if values else None
+    return min(_values(config, name), default=None)
 
 
 def rank_rows(session: Session, config: Config, day: dt.date) -> list[RankRow]:
     """Own products whose rank moved or vanished, competitors now in a top K (per the
     loosest thresholds in the config; the rules apply the exact ones)."""
-    tops = [t.top_k for t in _all_thresholds(config) if t.top_k is not None]
+    tops = _values(config, "top_k")
     params = {"day": day, "since": day - dt.timedelta(days=HISTORY_DAYS),
               "min_ratio": config.thresholds.min_items_ratio, "median_of": MEDIAN_OF,
               "max_k": max(tops), "min_k": min(tops)}
