@@ -122,6 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except Interrupted as stop:
         console.print(f"interrupted: {stop}")
         return 130
+    assert result is not None  # rerun_done: a day done already runs again
     _print_runs(config, args.date)
     print(f"{len(result.alerts)} alert(s)")
     if result.mail_error:

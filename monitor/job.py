@@ -93,5 +93,4 @@ def run_day(config_path: str, config: Config, day: dt.date, *, notify_now: bool 
         if len(written) > 1:
             result.files[f"keywords_titles_{fmt}"] = written[1]
     result.steps_done.append("keywords")
-    log.info("day done", extra={"day": day.isoformat(), "alerts": len(result.alerts)})
     return result

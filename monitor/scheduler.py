@@ -22,12 +22,16 @@ import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from config import Config, load_config
 from monitor import daylock
 
+if TYPE_CHECKING:
+    from monitor.job import DayResult
+
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 DAILY, WEEKLY = "daily", "weekly-keywords"
 DAILY_REF = "monitor.scheduler:daily_job"
@@ -37,41 +41,57 @@ _children: set[subprocess.Popen[str]] = set()
 GRACE_OVERRIDE: int | None = None  # tests: a grace time of seconds (the config's is >= 60)
 
 
-def today_in(config: Config, now: dt.datetime | None = None) -> dt.date:
-    zone = ZoneInfo(config.schedule.timezone)
-    return (now.astimezone(zone) if now else dt.datetime.now(zone)).date()
+def today_in(config: Config) -> dt.date:
+    return dt.datetime.now(ZoneInfo(config.schedule.timezone)).date()
 
 
-def run_locked(config_path: str, config: Config, day: dt.date, *, rerun_done: bool = False,
-               step: Callable[[str], None] = lambda _m: None) -> Any:
-    """The daily job for ``day`` under the day's lock. None when the day was done already.
-    Raises ``DayBusy`` when another process is on it."""
-    from monitor.job import Interrupted, run_day
+def _held(config: Config, day: dt.date, job: str,
+          work: Callable[[Callable[[str], None]], tuple[T, str | None]],
+          rerun_done: bool = False) -> T | None:
+    """Run ``work(on_step)`` under the lock of ``day``'s ``job``, kept alive by heartbeats for
+    as long as it works, and record how it ended (``work`` returns its result and the detail
+    to record). None when the day's job was done already; ``DayBusy`` when another process
+    is on it."""
+    from monitor.job import Interrupted
 
-    held = daylock.claim(config.database_url, day, DAILY, rerun_done=rerun_done)
+    held = daylock.claim(config.database_url, day, job, rerun_done=rerun_done)
     if held is None:
-        log.info("day already done", extra={"day": day.isoformat(), "job": DAILY})
+        log.info("day already done", extra={"day": day.isoformat(), "job": job})
         return None
-    log.info("day started", extra={"day": day.isoformat(), "attempt": held.attempt,
-                                   "resumed": held.resumed})
+    log.info("day started", extra={"day": day.isoformat(), "job": job,
+                                   "attempt": held.attempt, "resumed": held.resumed})
     try:
         with daylock.lease(config.database_url, held) as on_step:
-            result = run_day(config_path, config, day, step=step, should_stop=STOP.is_set,
-                             on_child=_children.add, on_step=on_step)
+            result, detail = work(on_step)
     except Interrupted as stop:
         daylock.release(config.database_url, held, "interrupted", str(stop))
         log.warning("day interrupted", extra={"day": day.isoformat(), "after": stop.after})
         raise
     except BaseException as exc:
         daylock.release(config.database_url, held, "failed", f"{type(exc).__name__}: {exc}")
-        log.exception("day failed", extra={"day": day.isoformat()})
+        log.exception("day failed", extra={"day": day.isoformat(), "job": job})
         raise
-    finally:
-        _children.clear()
-    detail = "; ".join(f"{k}: {v}" for k, v in (("crawl", result.crawl_error),
-                                                  ("mail", result.mail_error)) if v)
-    daylock.release(config.database_url, held, "done", detail or None)
+    daylock.release(config.database_url, held, "done", detail)
+    log.info("day done", extra={"day": day.isoformat(), "job": job, "detail": detail})
     return result
+
+
+def run_locked(config_path: str, config: Config, day: dt.date, *, rerun_done: bool = False,
+               step: Callable[[str], None] = lambda _m: None) -> DayResult | None:
+    """The daily job for ``day`` under the day's lock (see ``_held``)."""
+    from monitor.job import run_day
+
+    def work(on_step: Callable[[str], None]) -> tuple[DayResult, str | None]:
+        try:
+            result = run_day(config_path, config, day, step=step, should_stop=STOP.is_set,
+                             on_child=_children.add, on_step=on_step)
+        finally:
+            _children.clear()
+        detail = "; ".join(f"{k}: {v}" for k, v in (("crawl", result.crawl_error),
+                                                      ("mail", result.mail_error)) if v)
+        return result, detail or None
+
+    return _held(config, day, DAILY, work, rerun_done)
 
 
 def daily_job(config_path: str, day: str | None = None) -> None:
@@ -95,21 +115,17 @@ def weekly_job(config_path: str) -> None:
 
     config = load_config(config_path)
     week_end = today_in(config) - dt.timedelta(days=1)
+
+    def work(on_step: Callable[[str], None]) -> tuple[int, str | None]:
+        on_step("keywords")
+        with session_scope(config.database_url) as session:
+            terms = sum(build_library(session, config, week_end).values())
+        return terms, f"{terms} terms"
+
     try:
-        held = daylock.claim(config.database_url, week_end, WEEKLY)
+        _held(config, week_end, WEEKLY, work)
     except daylock.DayBusy as busy:
         log.info("weekly rebuild skipped: %s", busy)
-        return
-    if held is None:
-        return
-    try:
-        with session_scope(config.database_url) as session:
-            counts = build_library(session, config, week_end)
-    except BaseException as exc:
-        daylock.release(config.database_url, held, "failed", f"{type(exc).__name__}: {exc}")
-        raise
-    daylock.release(config.database_url, held, "done", f"{sum(counts.values())} terms")
-    log.info("weekly keyword rebuild done", extra={"week_end": week_end.isoformat()})
 
 
 def _cron(at: str, zone: str, day_of_week: str | None = None) -> Any:

@@ -291,3 +291,15 @@ def test_sigterm_stops_after_the_step_in_progress_and_the_day_resumes_on_start(
     entries = [json.loads(line) for line in log]
     assert {"day started", "day interrupted", "day done"} <= {e["message"] for e in entries}
     assert all({"time", "level", "logger", "message"} <= e.keys() for e in entries)
+
+
+def test_the_weekly_rebuild_runs_once_under_its_own_lock(db_url: str, tmp_path: Path) -> None:
+    path = _config(tmp_path, db_url)
+    upgrade(db_url)
+    scheduler.weekly_job(str(path))
+    scheduler.weekly_job(str(path))  # a second scheduler, or a second firing: done already
+    with session_scope(db_url) as s:
+        row = s.scalars(select(JobRun)).one()
+    assert (row.job, row.status, row.attempt, row.step) == (scheduler.WEEKLY, "done", 1,
+                                                            "keywords")
+    assert row.detail == "0 terms"
