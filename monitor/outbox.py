@@ -109,13 +109,13 @@ def deliver(config: Config, now: dt.datetime | None = None,
     """Send what is due in the outbox, oldest first; stop at a server that does not answer."""
     now = now or utcnow()
     result = Delivery()
-    with session_scope(config.database_url) as session:
-        due = [(row.id, row.recipient) for row in session.scalars(
-            select(OutboxMessage).where(OutboxMessage.status == "queued")
-            .order_by(OutboxMessage.id))
-            if row.next_attempt_at is None or row.next_attempt_at <= now]
-        result.waiting = len(list(session.scalars(select(OutboxMessage.id).where(
-            OutboxMessage.status == "queued")))) - len(due)
+    with session_scope(config.database_url) as session:  # (not the messages' bytes)
+        queued = session.execute(
+            select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.next_attempt_at)
+            .where(OutboxMessage.status == "queued").order_by(OutboxMessage.id)).all()
+    due = [(outbox_id, recipient) for outbox_id, recipient, next_try in queued
+           if next_try is None or next_try <= now]
+    result.waiting = len(queued) - len(due)
     for index, (outbox_id, recipient) in enumerate(due):
         error = _send_with_retries(config, outbox_id, recipient, sleep)
         with session_scope(config.database_url) as session:
