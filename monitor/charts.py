@@ -84,25 +84,36 @@ def png(series: Series, label: str, invert: bool = False) -> bytes:
         plt.close(figure)
 
 
+def _chart_for(session: Session, alert: Any, day: dt.date) -> bytes | None:
+    """The alert's history chart: rank for rank alerts, price for price alerts, when there
+    are at least two days to draw."""
+    product = _product_id(alert)
+    if not product or not alert.site:
+        return None
+    if alert.kind in RANK_KINDS and alert.keyword:
+        series = rank_series(session, alert.site, alert.keyword, product, day)
+        label, invert = "rank (#1 on top)", True
+    elif alert.kind in PRICE_KINDS:
+        series = price_series(session, alert.site, product, day)
+        label, invert = "price", False
+    else:
+        return None
+    return png(series, label, invert) if len(series) >= 2 else None
+
+
 def charts_for(session: Session, alerts: Sequence[Any], day: dt.date,
-               limit: int = MAX_CHARTS) -> dict[int, bytes]:
-    """PNG per alert (keyed by the alert's index in ``alerts``) where there is a history of at
-    least two days to draw: rank history for rank alerts, price history for price alerts."""
+               limit: int = MAX_CHARTS, drawn: dict[int, bytes | None] | None = None,
+               ) -> dict[int, bytes]:
+    """PNG per alert, keyed by the alert's index in ``alerts``, for the first ``limit`` that
+    have one. ``drawn`` (alert object id -> chart) lets digests that share alerts draw each
+    chart once."""
+    drawn = {} if drawn is None else drawn
     charts: dict[int, bytes] = {}
     for index, alert in enumerate(alerts):
         if len(charts) >= limit:
             break
-        product = _product_id(alert)
-        if not product or not alert.site:
-            continue
-        if alert.kind in RANK_KINDS and alert.keyword:
-            series = rank_series(session, alert.site, alert.keyword, product, day)
-            label, invert = "rank (#1 on top)", True
-        elif alert.kind in PRICE_KINDS:
-            series = price_series(session, alert.site, product, day)
-            label, invert = "price", False
-        else:
-            continue
-        if len(series) >= 2:
-            charts[index] = png(series, label, invert)
+        if id(alert) not in drawn:
+            drawn[id(alert)] = _chart_for(session, alert, day)
+        if (chart := drawn[id(alert)]) is not None:
+            charts[index] = chart
     return charts

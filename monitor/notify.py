@@ -53,16 +53,13 @@ def notify(config: Config, day: dt.date, eml_dir: Path | None = None,
         runs = history.runs_of_day(session, day)
         seen = visibility(session, config, day)
 
-        charts: dict[tuple[int, ...], dict[int, bytes]] = {}  # recipients share charts
+        drawn: dict[int, bytes | None] = {}  # digests that share an alert share its chart
 
         def render(alerts: Sequence[Alert], recipient: str, title: str | None
                    ) -> EmailMessage:
             alerts = ordered(alerts)
-            key = tuple(a.id for a in alerts)
-            if key not in charts:
-                charts[key] = charts_for(session, alerts, day)
             return build_message(day, alerts, runs, config.email.sender, [recipient],
-                                 charts[key], seen, title)
+                                 charts_for(session, alerts, day, drawn=drawn), seen, title)
 
         queued = len(queue(session, config, day, render))
     return NotifyResult(queued=queued, delivery=deliver(config, now))
