@@ -19,13 +19,13 @@ from demoshop.server import ShopServer
 
 PG_URL = os.environ.get("SHOPWATCH_TEST_PG_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
 def _realpages_root() -> Path:
-    """$SHOPWATCH_REALPAGES, else ../shared/realpages beside the checkout, else the workplace's."""
-    candidates = [Path(os.environ["SHOPWATCH_REALPAGES"])] if os.environ.get(
-        "SHOPWATCH_REALPAGES") else []
-    candidates += [Path(__file__).resolve().parents[2] / "shared" / "realpages",
-                   Path("/work/shared/realpages")]
-    return next((c for c in candidates if c.is_dir()), candidates[0])
+    """$SHOPWATCH_REALPAGES, else ../shared/realpages beside the checkout."""
+    if os.environ.get("SHOPWATCH_REALPAGES"):
+        return Path(os.environ["SHOPWATCH_REALPAGES"])
+    return Path(__file__).resolve().parents[2] / "shared" / "realpages"
 
 
 REALPAGES = _realpages_root()
