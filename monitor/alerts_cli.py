@@ -40,7 +40,7 @@ def alert_rows(session: Any, since: dt.date) -> list[dict[str, Any]]:
 def cmd_alerts(args: argparse.Namespace) -> int:
     from db.session import session_scope
 
-    config = _config(args, upgrade_db=True)
+    config = _config(args)
     since = args.since or dt.date.today() - dt.timedelta(days=6)
     with session_scope(config.database_url) as session:
         rows = alert_rows(session, since)
@@ -65,7 +65,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from monitor.history import runs_of_day
     from monitor.runner import alerts_of_day
 
-    config = _config(args, upgrade_db=True)
+    config = _config(args)
     with session_scope(config.database_url) as session:
         alerts = ordered(alerts_of_day(session, args.date))
         runs = runs_of_day(session, args.date)
@@ -82,14 +82,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``alerts`` and ``report`` (``needs_db``: the dispatcher migrates first)."""
     p = sub.add_parser("alerts", parents=[common], help="list recorded alerts",
                        description="list recorded alerts, newest day first")
     p.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
                    help="from this day on (default: the last 7 days)")
     p.add_argument("--json", action="store_true", help="print a JSON list")
-    p.set_defaults(func=cmd_alerts)
+    p.set_defaults(func=cmd_alerts, needs_db=True)
     p = sub.add_parser("report", parents=[common], help="render a day's digest to an HTML file",
                        description="render a day's digest (charts embedded) to an HTML file")
     p.add_argument("--date", type=_date, required=True, metavar="YYYY-MM-DD")
     p.add_argument("--out", required=True, metavar="FILE.html")
-    p.set_defaults(func=cmd_report)
+    p.set_defaults(func=cmd_report, needs_db=True)

@@ -1,10 +1,18 @@
-"""The ``shopwatch`` command line. User errors print a clear message and exit 2, no traceback."""
+"""The ``shopwatch`` command line.
+
+The dispatcher (``main``) prepares what a command declares in ``build_parser``: the service log
+(``run``, ``schedule``) and the database brought to the latest schema (every command that reads
+or writes it), once, before the command runs; no command migrates by itself. User errors and
+database errors print one clear line and exit 2, no traceback (a database error's traceback
+goes to the log).
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -14,12 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from config import Config, ConfigError, SiteConfig, find_config_path, load_config
 from monitor import alerts_cli, keywords_cli
-from monitor.cliutil import UserError, _config, _date, _step, console
+from monitor.cliutil import UserError, _config, _date, _step, console, db_error_line
 
 if TYPE_CHECKING:
     from crawlers.items import Money, ProductItem
 
-EXIT_USER_ERROR = 2
+EXIT_USER_ERROR = 2  # also a database that cannot be reached or used
+log = logging.getLogger(__name__)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -42,7 +51,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from db.session import current_revision
 
-    config = _config(args, upgrade_db=True)
+    config = _config(args)
     print(f"database at revision {current_revision(config.database_url)}")
     return 0
 
@@ -50,7 +59,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawlers.runner import SPIDERS, crawl_in_child
 
-    config = _config(args, upgrade_db=True)
+    config = _config(args)
     _step(f"crawling {args.date} ({', '.join(args.spider or SPIDERS)})")
     result = crawl_in_child(str(find_config_path(args.config)), args.date, args.spider,
                             args.site, config.schedule.crawl_timeout_s, config.database_url)
@@ -75,7 +84,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     from db.session import session_scope
     from monitor.runner import run_monitor
 
-    config = _config(args, upgrade_db=True)
+    config = _config(args)
     with session_scope(config.database_url) as session:
         alerts = run_monitor(session, config, args.date)
     for alert in alerts:
@@ -87,7 +96,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 def cmd_notify(args: argparse.Namespace) -> int:
     from monitor.notify import notify
 
-    config = _config(args, upgrade_db=True)
+    config = _config(args)
     dry_dir = Path(args.dry_run) if args.dry_run else None
     result = notify(config, args.date, dry_dir, dry_run=dry_dir is not None)
     for path in result.files.values():
@@ -110,11 +119,10 @@ def cmd_notify(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from monitor.daylock import DayBusy
     from monitor.job import Interrupted
-    from monitor.scheduler import log_to_file, run_locked
+    from monitor.scheduler import run_locked
 
     config = _config(args)
     path = str(find_config_path(args.config))
-    log_to_file(config, path, console=False)
     try:
         result = run_locked(path, config, args.date, rerun_done=True, step=_step)
     except DayBusy as busy:
@@ -134,15 +142,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from monitor.scheduler import log_to_file, serve
+    from monitor.scheduler import serve
 
-    config = _config(args, upgrade_db=True)
+    config = _config(args)
     path = str(find_config_path(args.config))
-    logfile = log_to_file(config, path)
     schedule = config.schedule
     console.print(f"ShopWatch scheduler: the daily run at {schedule.time} {schedule.timezone}, "
                   f"the keyword rebuild on {schedule.weekly_day} at {schedule.weekly_time}; "
-                  f"logs in {logfile}; Ctrl-C or SIGTERM stops it after the step in progress")
+                  f"logs in {args.logfile}; Ctrl-C or SIGTERM stops it after the step in progress")
     return serve(path, config)
 
 
@@ -434,10 +441,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str,
-            parents: Sequence[argparse.ArgumentParser] = ()) -> argparse.ArgumentParser:
+            parents: Sequence[argparse.ArgumentParser] = (), *, db: bool = False,
+            service_log: str | None = None) -> argparse.ArgumentParser:
+        """A command; ``db``: it reads or writes the database (migrated before it runs);
+        ``service_log``: "file" or "console" (the file and the console), see ``_prepare``."""
         p = sub.add_parser(name, parents=[common, *parents], help=help_text,
                            description=help_text)
-        p.set_defaults(func=func)
+        p.set_defaults(func=func, needs_db=db, service_log=service_log)
         return p
 
     p = add("init", cmd_init, "write a commented example configuration")
@@ -447,17 +457,19 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     p = db_sub.add_parser("upgrade", parents=[common], help="apply migrations (idempotent)",
                           description="apply migrations (idempotent)")
-    p.set_defaults(func=cmd_db_upgrade)
-    p = add("crawl", cmd_crawl, "crawl listings and ranks for one day", [dated])
+    p.set_defaults(func=cmd_db_upgrade, needs_db=True)
+    p = add("crawl", cmd_crawl, "crawl listings and ranks for one day", [dated], db=True)
     p.add_argument("--spider", action="append", choices=["listings", "ranks", "suggest"])
     p.add_argument("--site", action="append", help="only this site (repeatable)")
-    add("monitor", cmd_monitor, "compare a day with history and record alerts", [dated])
-    p = add("notify", cmd_notify, "send the day's digest e-mail", [dated])
+    add("monitor", cmd_monitor, "compare a day with history and record alerts", [dated],
+        db=True)
+    p = add("notify", cmd_notify, "send the day's digest e-mail", [dated], db=True)
     p.add_argument("--dry-run", metavar="DIR", help="write the digest as .eml into DIR instead")
     keywords_cli.register(sub, common, dated)
     alerts_cli.register(sub, common)
-    add("run", cmd_run, "run the whole daily job once", [dated])
-    add("schedule", cmd_schedule, "run the daily job every day (a long-running service)")
+    add("run", cmd_run, "run the whole daily job once", [dated], db=True, service_log="file")
+    add("schedule", cmd_schedule, "run the daily job every day (a long-running service)",
+        db=True, service_log="console")
     p = add("demo", cmd_demo, "run the daily job on the bundled demo shop (day 1 and day 2)")
     p.add_argument("--out", default="demo-out", metavar="DIR", help="output folder")
     p = add("extract", cmd_extract, "read price, availability and SKU from a product page")
@@ -486,17 +498,57 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _DatabaseUnusable(Exception):
+    """The database could not be opened for a reason outside SQLAlchemy (an ``OSError``)."""
+
+
+def _prepare(args: argparse.Namespace) -> None:
+    """What the command declared: the service log next to the config (``args.logfile``), then
+    its database at the latest schema. The only place the CLI migrates."""
+    if getattr(args, "service_log", None):
+        from monitor.scheduler import log_to_file
+
+        args.logfile = log_to_file(_config(args), str(find_config_path(args.config)),
+                                   console=args.service_log == "console")
+    if getattr(args, "needs_db", False):
+        from db.session import upgrade
+
+        try:
+            upgrade(_config(args).database_url)
+        except OSError as exc:  # a SQLite file's folder that cannot be made
+            raise _DatabaseUnusable(exc) from exc
+
+
+def _database_error(args: argparse.Namespace, exc: Exception) -> int:
+    from rich.markup import escape
+
+    config: Config | None = getattr(args, "loaded_config", None)
+    cause = exc.__cause__ if isinstance(exc, _DatabaseUnusable) and exc.__cause__ else exc
+    # With a service log (run, schedule) the traceback goes to its file; otherwise only to a
+    # debug log someone set up: stderr keeps one line.
+    level = logging.ERROR if logging.getLogger().handlers else logging.DEBUG
+    log.log(level, "database error", exc_info=cause)
+    line = db_error_line(cause, config.database_url if config else None)
+    console.print(f"[red]error:[/red] {escape(line)}", markup=True, soft_wrap=True)
+    return EXIT_USER_ERROR
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "config"):
         args.config = None
     try:
+        _prepare(args)
         code: int = args.func(args)
         return code
     except (ConfigError, UserError) as exc:
         console.print(f"[red]error:[/red] {exc}", markup=True, soft_wrap=True)
         return EXIT_USER_ERROR
+    except (SQLAlchemyError, _DatabaseUnusable) as exc:
+        return _database_error(args, exc)
     except KeyboardInterrupt:
         console.print("interrupted")
         return 130

@@ -1,4 +1,5 @@
-"""What every command shares: the console, user errors, dates, loading the config."""
+"""What every command shares: the console, user errors, dates, loading the config, and the
+one line a database error is shown as."""
 
 from __future__ import annotations
 
@@ -23,13 +24,12 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _config(args: argparse.Namespace, upgrade_db: bool = False) -> Config:
-    """The validated config; with ``upgrade_db``, its database brought to the latest schema."""
-    config = load_config(args.config)
-    if upgrade_db:
-        from db.session import upgrade
-
-        upgrade(config.database_url)
+def _config(args: argparse.Namespace) -> Config:
+    """The validated config, loaded once per command (the dispatcher in ``monitor.cli`` has
+    brought its database to the latest schema already when the command uses one)."""
+    config: Config | None = getattr(args, "loaded_config", None)
+    if config is None:
+        config = args.loaded_config = load_config(args.config)
     return config
 
 
@@ -37,4 +37,44 @@ def _step(message: str) -> None:
     console.print(f"[dim]{dt.datetime.now():%H:%M:%S}[/dim] {message}")
 
 
-# -- commands ------------------------------------------------------------------------------
+# What to do about a database error, by a word of the driver's message (first match wins).
+DB_HINTS = (
+    (("refused", "could not connect", "could not translate host", "timeout expired",
+      "no route to host", "name or service not known"),
+     "is the server running? check database_url or $SHOPWATCH_DATABASE_URL"),
+    (("password authentication", "authentication failed", "role ", "permission denied",
+      "readonly database", "read-only"),
+     "check the user and its rights (database_url or $SHOPWATCH_DATABASE_URL)"),
+    (("unable to open database file", "not a directory", "file exists"),
+     "check that the SQLite file's folder exists and is writable (database_url)"),
+    (("database is locked",), "another process holds the database; try again when it is done"),
+    (("no such table", "no such column", "does not exist", "undefinedtable"),
+     "its schema is not ShopWatch's current one: run `shopwatch db upgrade`, or check that "
+     "database_url names ShopWatch's database"),
+)
+
+
+def masked_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an unreadable URL)"
+
+
+def db_error_line(exc: BaseException, url: str | None) -> str:
+    """One line for a database error: which database, what failed, what to do."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    detail = lines[0] if lines else type(cause).__name__
+    if url:
+        detail = detail.replace(url, masked_url(url))
+    detail = detail[:200] + ("…" if len(detail) > 200 else "")
+    lowered = f"{type(cause).__name__} {detail}".lower()
+    hint = next((h for words, h in DB_HINTS if any(w in lowered for w in words)),
+                "check database_url or $SHOPWATCH_DATABASE_URL")
+    where = masked_url(url) if url else "(no database configured)"
+    return f"database {where}: {detail} — {hint}"

@@ -20,7 +20,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from db.session import session_scope
     from keywords.library import build_library, week_of
 
-    config = _config(args, upgrade_db=True)
+    config = _config(args)
     with session_scope(config.database_url) as session:
         counts = build_library(session, config, args.date, workers=args.workers)
     print(f"keyword library, week of {week_of(args.date)}:")
@@ -42,7 +42,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from db.session import session_scope
     from keywords.library import hot_terms, load_library
 
-    config = _config(args, upgrade_db=True)
+    config = _config(args)
     with session_scope(config.database_url) as session:
         library = load_library(session, config, args.group, args.date)
     if library.week is None:
@@ -96,7 +96,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from db.session import session_scope
     from keywords.export import build_export, export
 
-    config = _config(args, upgrade_db=True)
+    config = _config(args)
     with session_scope(config.database_url) as session:
         data = build_export(session, config, args.group, args.date)
     if not data.library.terms:
@@ -111,14 +111,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def register(sub: Any, common: argparse.ArgumentParser,
              dated: argparse.ArgumentParser) -> None:
-    """Add ``keywords build|show|export`` to the command parser."""
+    """Add ``keywords build|show|export`` to the command parser (``needs_db``: the dispatcher
+    migrates the database before they run)."""
     kw = sub.add_parser("keywords", help="the keyword library", description="keyword library")
     kw_sub = kw.add_subparsers(dest="kw_command", required=True, metavar="COMMAND")
     p = kw_sub.add_parser("build", parents=[common, dated], help="rebuild the keyword library",
                           description="recompute the library of the day's week from the crawls")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="segment in N processes (worth it from about 100,000 titles)")
-    p.set_defaults(func=cmd_build)
+    p.set_defaults(func=cmd_build, needs_db=True)
     p = kw_sub.add_parser("show", parents=[common], help="show ranked, hot or new terms",
                           description="show a week's terms (default: the latest week built)")
     p.add_argument("--group", help="only this keyword group")
@@ -129,7 +130,7 @@ def register(sub: Any, common: argparse.ArgumentParser,
     p.add_argument("--date", type=_date, help="a day of the week to show (YYYY-MM-DD)")
     p.add_argument("--limit", type=int, default=30, help="terms per group (default 30)")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_show)
+    p.set_defaults(func=cmd_show, needs_db=True)
     p = kw_sub.add_parser("export", parents=[common], help="export keyword lists",
                           description="ranked terms, coverage of own titles and title "
                                       "suggestions as CSV or XLSX")
@@ -137,4 +138,4 @@ def register(sub: Any, common: argparse.ArgumentParser,
     p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     p.add_argument("--out", required=True, metavar="PATH")
     p.add_argument("--date", type=_date, help="a day of the week to export (default: latest)")
-    p.set_defaults(func=cmd_export)
+    p.set_defaults(func=cmd_export, needs_db=True)

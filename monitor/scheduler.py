@@ -164,7 +164,7 @@ def serve(config_path: str, config: Config, *, daily: tuple[str, Any] | None = N
     (function reference, trigger): tests drive it with a short interval."""
     from db.session import upgrade
 
-    upgrade(config.database_url)
+    upgrade(config.database_url)  # before the job store and any day lock (also when embedded)
     STOP.clear()
     zone = config.schedule.timezone
     func, trigger = daily or (DAILY_REF, _cron(config.schedule.time, zone))
