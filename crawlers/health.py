@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 MAX_REASONS = 5
+BLOCKED = "blocked: "
 COUNTERS = ("pages", "items", "errors", "blocked")
 
 
@@ -37,8 +38,18 @@ class SiteHealth:
     def blocked(self) -> int:
         return self.total("blocked")
 
-    def _note(self, reason: str) -> None:
-        if reason not in self.reasons and len(self.reasons) < MAX_REASONS:
+    def _note(self, reason: str, blocked: bool = False) -> None:
+        """Keep up to MAX_REASONS reasons, blocks first: they decide the run's status."""
+        if reason in self.reasons:
+            return
+        if len(self.reasons) >= MAX_REASONS:
+            if not blocked or self.reasons[-1].startswith(BLOCKED):
+                return
+            self.reasons.pop()  # the last ordinary error makes room
+        if blocked:
+            at = sum(1 for r in self.reasons if r.startswith(BLOCKED))
+            self.reasons.insert(at, reason)
+        else:
             self.reasons.append(reason)
 
     def error(self, reason: str, page_type: str = "page") -> None:
@@ -47,7 +58,7 @@ class SiteHealth:
 
     def block(self, reason: str, page_type: str = "page") -> None:
         self.count(page_type, "blocked")
-        self._note(f"blocked: {reason}")
+        self._note(BLOCKED + reason, blocked=True)
 
     @property
     def status(self) -> str:

@@ -16,6 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from config import Config, KeywordConfig, SiteConfig
+from crawlers.blocks import explain_no_results
 from crawlers.errors import LayoutChanged, PageBlocked
 from crawlers.health import SiteHealth
 from crawlers.sites import SiteAdapter, get_adapter
@@ -104,8 +105,12 @@ class ShopSpider(scrapy.Spider):
         self.site_health(site).error(reason, page_type)
 
     def parsed(self, site: SiteConfig, response: Response,
-               parse: Callable[[TextResponse, SiteConfig], Any]) -> Iterator[Any]:
-        """Run a parser; a block or a layout change is recorded against the site, not raised."""
+               parse: Callable[[TextResponse, SiteConfig], Any], what: str = "") -> Iterator[Any]:
+        """Run a parser; a block or a layout change is recorded against the site, not raised.
+
+        A page the parser finds no results on (LayoutChanged) that shows a block marker is a
+        block. ``what`` names the request in a block's reason ("keyword “x” page 1").
+        """
         health = self.site_health(site.name)
         page_type = str(response.meta.get("page_type", "page")) if response.request else "page"
         health.count(page_type, "pages")
@@ -115,14 +120,25 @@ class ShopSpider(scrapy.Spider):
         try:
             yield parse(response, site)
         except PageBlocked as exc:
-            health.block(exc.reason, page_type)
+            health.block(_block_reason(exc, response, what), page_type)
         except LayoutChanged as exc:
-            health.error(f"layout changed: {exc}", page_type)
+            blocked = explain_no_results(response, site.block_markers)
+            if blocked is None:
+                health.error(f"layout changed: {exc}", page_type)
+            else:
+                health.block(_block_reason(blocked, response, what), page_type)
         except Exception as exc:
             # A parser bug must not pass for a clean crawl: count it, then let Scrapy log it.
             health.error(f"parser error: {type(exc).__name__}: {exc} on {response.url}",
                          page_type)
             raise
+
+
+def _block_reason(exc: PageBlocked, response: Response, what: str) -> str:
+    """“captcha page (“访问验证…”) for keyword “x” page 1 (URL)”: what, where, and which page."""
+    url = exc.url or response.url
+    reason = exc.reason + (f" for {what}" if what else "")
+    return reason if url in reason else f"{reason} ({url})"
 
 
 def _cookies(site: SiteConfig) -> list[VerboseCookie] | None:

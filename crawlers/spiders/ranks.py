@@ -28,7 +28,8 @@ class RanksSpider(ShopSpider):
     def parse_results(self, response: Response, site: SiteConfig, keyword: KeywordConfig,
                       page: int, position: int, organic: int) -> Iterator[Any]:
         adapter = self.adapter(site)
-        for result in self.parsed(site, response, adapter.parse_search):
+        what = f"keyword “{keyword.term}” page {page}"
+        for result in self.parsed(site, response, adapter.parse_search, what):
             service = self.price_service(site, result)
             if service is None:
                 yield from self.slots(result, site, keyword, page, position, organic)
@@ -57,8 +58,9 @@ class RanksSpider(ShopSpider):
                      keyword: KeywordConfig, page: int, position: int,
                      organic: int) -> Iterator[Any]:
         adapter: Any = self.adapter(site)
+        what = f"the prices of keyword “{keyword.term}” page {page}"
         for prices in self.parsed(site, response,
-                                  lambda r, _s: adapter.parse_price_service(r.text)):
+                                  lambda r, _s: adapter.parse_price_service(r.text), what):
             adapter.apply_prices(result, prices)
         yield from self.slots(result, site, keyword, page, position, organic)
 
