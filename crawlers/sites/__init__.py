@@ -56,6 +56,20 @@ def product_url(site: SiteConfig, product_id: str) -> str:
     return _join(site, path.format(id=quote(product_id)))
 
 
-def suggest_url(site: SiteConfig, seed: str) -> str:
-    path = site.suggest_path or get_adapter(site.adapter).SUGGEST_PATH
-    return _join(site, path.format(keyword=quote(seed)))
+def _suggest_path(site: SiteConfig) -> str:
+    """The site's suggestion endpoint: its own ``suggest_path`` if set ("" turns suggestions
+    off), else the adapter's ("" for an adapter without one, such as generic)."""
+    if site.suggest_path is not None:
+        return site.suggest_path.strip()
+    return get_adapter(site.adapter).SUGGEST_PATH
+
+
+def has_suggestions(site: SiteConfig) -> bool:
+    """Whether the site has a suggestion endpoint to crawl."""
+    return bool(_suggest_path(site))
+
+
+def suggest_url(site: SiteConfig, seed: str) -> str | None:
+    """The suggestion request for ``seed``; None where the site has no suggestions."""
+    path = _suggest_path(site)
+    return _join(site, path.format(keyword=quote(seed))) if path else None

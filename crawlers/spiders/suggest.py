@@ -9,7 +9,7 @@ from scrapy.http import Response
 
 from config import KeywordConfig, SiteConfig
 from crawlers.items import SuggestionItem
-from crawlers.sites import suggest_url
+from crawlers.sites import has_suggestions, suggest_url
 from crawlers.spiders.base import ShopSpider
 
 
@@ -17,12 +17,16 @@ class SuggestSpider(ShopSpider):
     name = "suggest"
 
     def has_work(self, site: SiteConfig) -> bool:
-        return bool(self.keywords_of(site))
+        """A site without a suggestion endpoint has no suggest crawl (and no crawl run)."""
+        return has_suggestions(site) and bool(self.keywords_of(site))
 
     async def start(self) -> AsyncIterator[Any]:
         for site, keyword in self.site_keywords():
-            request = self.page_request(site, suggest_url(site, keyword.term),
-                                        self.parse_suggestions, "api", keyword=keyword)
+            url = suggest_url(site, keyword.term)
+            if url is None:
+                continue
+            request = self.page_request(site, url, self.parse_suggestions, "api",
+                                        keyword=keyword)
             # Two sites may share a suggestion API (app and web of one platform): each site's
             # run must get its answer, so the duplicate filter is bypassed.
             yield request.replace(dont_filter=True)
@@ -30,5 +34,6 @@ class SuggestSpider(ShopSpider):
     def parse_suggestions(self, response: Response, site: SiteConfig,
                           keyword: KeywordConfig) -> Iterator[Any]:
         adapter = self.adapter(site)
-        for terms in self.parsed(site, response, adapter.parse_suggestions):
+        what = f"the suggestions of “{keyword.term}”"
+        for terms in self.parsed(site, response, adapter.parse_suggestions, what):
             yield from self.counted(site, "api", [SuggestionItem(site.name, keyword.term, terms)])
