@@ -254,6 +254,10 @@ def cmd_extract_site(args: argparse.Namespace) -> int:
 
     site = _site_for(args)
     body, url = _read_bytes(args.source, args.url)
+    if url is None and args.page == "product" and site.adapter == "generic":
+        # No address given: the page's own (canonical link, og:url) or its structured sku
+        # names the product, not an address made up here.
+        url = Path(args.source).resolve().as_uri()
     url = url or PLATFORM_URLS.get(site.adapter) or site.base_url
     is_json = Path(args.source).suffix.lower() in (".json", ".jsonp", ".js")
     response = (TextResponse(url, body=body, encoding="utf-8") if is_json

@@ -132,3 +132,34 @@ def test_marketplace_search_pages_rank_every_entry(site: str, folder: str,
         organic = [o.organic_position for o, _p in rows if not o.sponsored]
         assert organic == list(range(1, len(organic) + 1)), name
         assert all(p.title and p.url for _o, p in rows), name
+
+
+PRODUCT_WITH_SKU = """<html><head><title>云栖 T5 扫地机器人</title>
+<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Product",
+ "name": "云栖 T5 扫地机器人", "sku": "100012043978",
+ "offers": {"@type": "Offer", "price": "1999.00", "priceCurrency": "CNY",
+            "availability": "https://schema.org/InStock"}}</script></head>
+<body><h1>云栖 T5 扫地机器人</h1><p class="price">¥1999.00</p></body></html>"""
+
+
+@pytest.mark.parametrize(("canonical", "expected"), [
+    ("", "100012043978"),  # no address at all: the structured sku
+    ('<link rel="canonical" href="https://shop.test/item/555.html">', "555"),  # the page's own
+], ids=["sku", "canonical"])
+def test_extract_a_saved_product_page_without_url_keeps_its_real_id(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], canonical: str,
+        expected: str) -> None:
+    from monitor.cli import main
+
+    config = tmp_path / "shopwatch.toml"
+    config.write_text('[[sites]]\nname = "myshop"\nadapter = "generic"\n'
+                      'base_url = "https://shop.test"\nproduct_path = "/item/{id}.html"\n'
+                      '[sites.product]\nid_pattern = "/item/(\\\\d+)"\n', "utf-8")
+    page = tmp_path / "item.html"
+    page.write_text(PRODUCT_WITH_SKU.replace("</title>", "</title>" + canonical), "utf-8")
+    code = main(["extract", str(page), "--site", "myshop", "--page", "product", "--json",
+                 "--config", str(config)])
+    item = json.loads(capsys.readouterr().out)["item"]
+    assert code == 0
+    assert (item["id"], item["price"], item["currency"]) == (expected, "1999.00", "CNY")
+    assert not item["id"].startswith("h")

@@ -74,6 +74,51 @@ def _fallback_id(*parts: str | None) -> str:
     return "h" + hashlib.sha1(seed.encode()).hexdigest()[:16]
 
 
+def _canonical(response: TextResponse) -> str | None:
+    """The page's own address: ``<link rel=canonical>`` or ``og:url``, absolute."""
+    href = (response.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), "
+                           "' canonical ')]/@href").get()
+            or response.xpath("//meta[@property='og:url']/@content").get())
+    url = response.urljoin(href.strip()) if href and href.strip() else None
+    return url if url and url.startswith(("http://", "https://")) else None
+
+
+def _page_url(response: TextResponse) -> str:
+    """The crawled address; for a saved page read without one (a ``file:`` URL), its own."""
+    if response.url.startswith(("http://", "https://")):
+        return response.url
+    return _canonical(response) or response.url
+
+
+def _structured_id(found: list[tuple[str, dict[str, Any]]]) -> str | None:
+    """The product's code in its schema.org data: sku, productID, gtin, mpn (product or offer)."""
+    keys = ("sku", "productID", "gtin13", "gtin14", "gtin12", "gtin8", "gtin", "mpn")
+    for _, data in found[:1]:
+        for entry in (data, *schema.offers(data)):
+            for key in keys:
+                code = schema.name_of(schema.first(entry.get(key)))
+                if code and code.strip():
+                    return code.strip()
+    return None
+
+
+def _product_id(response: TextResponse, page: PageSelectors,
+                found: list[tuple[str, dict[str, Any]]]) -> str:
+    """A product page's id, as search results and listings would give it.
+
+    With an ``id_pattern``: from the crawled address, else the page's canonical one. Without:
+    the address itself (what result links give). Then the page's structured code (sku), so a
+    saved page read without its address keeps its real id; a hash of the address comes last.
+    """
+    urls = [u for u in dict.fromkeys((response.url, _canonical(response)))
+            if u and u.startswith(("http://", "https://"))]
+    for url in urls:
+        found_id = _id(url, page.id_pattern)
+        if found_id:
+            return found_id
+    return _structured_id(found) or _fallback_id(response.url)
+
+
 def read_entry(node: Node, response: TextResponse, site: SiteConfig,
                page: PageSelectors) -> ProductItem:
     """One result or listing entry, by the page type's selectors."""
@@ -235,10 +280,10 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
     blocks.check_blocked(response, site.block_markers)
     page = site.product or PageSelectors()
     item = read_entry(response, response, site, page)
-    item.url = response.url
-    if not page.id:
-        item.external_id = _id(response.url, page.id_pattern) or _fallback_id(response.url)
     found = schema.products(response.text, response.url)
+    item.url = _page_url(response)
+    if not page.id:
+        item.external_id = _product_id(response, page, found)
     if found:
         _apply_schema(item, found[0][1], site)
     if not item.title or not item.price or item.price.amount is None:
