@@ -76,7 +76,7 @@ pair AS (
   FROM daily WHERE k <= 2 GROUP BY keyword_id, product_id
 )
 SELECT s.name, kw.term, kw."group", p.external_id, p.title, p.url, p.is_own,
-       pair.today, pair.before, med.median
+       pair.today, pair.before, med.median, p."group"
 FROM pair
 JOIN keywords kw ON kw.id = pair.keyword_id
 JOIN sites s ON s.id = kw.site_id
@@ -202,8 +202,8 @@ def rank_rows(session: Session, config: Config, day: dt.date) -> list[RankRow]:
               "min_ratio": config.thresholds.min_items_ratio, "median_of": MEDIAN_OF,
               "max_k": max(tops), "min_k": min(tops)}
     return [RankRow(site, term, group, pid, title, url, bool(own), _int(today), _int(before),
-                    None if median is None else float(median))
-            for site, term, group, pid, title, url, own, today, before, median
+                    None if median is None else float(median), product_group)
+            for site, term, group, pid, title, url, own, today, before, median, product_group
             in session.execute(text(RANKS_SQL), params)]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,7 @@ class RankRow:
     today: int | None
     before: int | None
     median: float | None = None
+    product_group: str | None = None  # the product's own group (None: it has none)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,10 @@ class ListingRow:
     in_stock_before: bool | None = None
     sales: int | None = None
     sales_before: int | None = None
+    # Where today's figures come from: the product's own page, or (for a competitor found in
+    # the search results and not crawled page by page) its entry for ``keyword``.
+    source: str = "page"
+    keyword: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +182,7 @@ def listing_alerts(day: dt.date, rows: Iterable[ListingRow],
         name = _name(row.title, row.product_id)
         base: dict[str, Any] = {"day": day, "site": row.site, "product_id": row.product_id,
                                 "url": row.url, "group": row.group}
+        first = len(alerts)
         new, old = row.price, row.price_before
         if (not row.is_own and new is not None and old and row.currency == row.currency_before
                 and _moved(old, new, t)
@@ -231,6 +237,10 @@ def listing_alerts(day: dt.date, rows: Iterable[ListingRow],
                                          subject=f"“{name}” sales count jumped by {jump}",
                                          before=str(row.sales_before), after=str(row.sales),
                                          magnitude=float(jump), **base))
+        if row.source == "search":  # say where the figure was read
+            where = f" (search results for “{row.keyword}”)" if row.keyword else \
+                " (search results)"
+            alerts[first:] = [replace(a, subject=a.subject + where) for a in alerts[first:]]
     return alerts
 
 
