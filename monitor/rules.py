@@ -98,10 +98,36 @@ def _name(title: str | None, product_id: str) -> str:
     return (title or product_id)[:40]
 
 
+def same_group(row: RankRow) -> bool:
+    """Whether the keyword belongs to the product's own group. A product with no group of its
+    own counts as in every keyword's group: ``product_group`` None (an own product recognised by
+    shop or brand) or "default" (a ``[[products]]`` block that sets no group)."""
+    return row.product_group in (None, "default", row.group)
+
+
+def _weigh(severity: str, row: RankRow) -> str:
+    """The severity of an own product's rank alert: one level down (critical -> warning ->
+    info) when the keyword belongs to another group than the product's."""
+    if same_group(row):
+        return severity
+    return {"critical": "warning", "warning": "info"}.get(severity, severity)
+
+
 def rank_alerts(day: dt.date, rows: Iterable[RankRow], thresholds: Resolve) -> list[AlertDraft]:
     """Our products that dropped N places, left the top K or page 1, or vanished; our gains
     (good news); competitors that entered the top K. A move must hold against the last good
-    crawl and against the 7-crawl median (noise)."""
+    crawl and against the 7-crawl median (noise).
+
+    Severity weighs how much the keyword matters to the product (``same_group``) and page 1:
+
+    - critical only when a product leaves page 1 (``old <= first_page_size < new``) or
+      vanishes from the results while it was on page 1;
+    - warning when it was beyond page 1 and vanishes, or left the top K, or dropped
+      ``rank_drop`` places;
+    - an alert for a product of another group than the keyword's is demoted one level
+      (critical -> warning -> info), so a fall from #41 on another category's keyword is info.
+    Gains and new entrants are info.
+    """
     alerts: list[AlertDraft] = []
     for row in rows:
         t = thresholds(row.group, product=row.product_id, keyword=row.keyword)
@@ -122,7 +148,9 @@ def rank_alerts(day: dt.date, rows: Iterable[RankRow], thresholds: Resolve) -> l
         if old is None:
             continue
         if new is None:
-            alerts.append(AlertDraft(kind="rank_lost", severity="critical",
+            on_page_1 = old <= t.first_page_size
+            alerts.append(AlertDraft(kind="rank_lost",
+                                     severity=_weigh("critical" if on_page_1 else "warning", row),
                                      subject=f"“{name}” vanished from “{row.keyword}” results",
                                      before=f"#{old}", after="not ranked", magnitude=LOST,
                                      **base))
@@ -143,7 +171,7 @@ def rank_alerts(day: dt.date, rows: Iterable[RankRow], thresholds: Resolve) -> l
             continue
         else:
             continue
-        alerts.append(AlertDraft(kind="rank_drop", severity=severity,
+        alerts.append(AlertDraft(kind="rank_drop", severity=_weigh(severity, row),
                                  subject=f"“{name}” {what} for “{row.keyword}”",
                                  before=f"#{old}", after=f"#{new}", magnitude=float(new),
                                  **base))

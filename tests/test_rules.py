@@ -29,9 +29,9 @@ def same(group: str, product: str | None = None, keyword: str | None = None) -> 
 
 
 def rank(before: int | None, after: int | None, median: float | None = None,
-         own: bool = True) -> RankRow:
-    return RankRow("demo", "扫地机器人", "清洁", "1", "title 1", None, own, after, before,
-                   median)
+         own: bool = True, group: str = "清洁", product_group: str | None = None) -> RankRow:
+    return RankRow("demo", "扫地机器人", group, "1", "title 1", None, own, after, before,
+                   median, product_group)
 
 
 @pytest.mark.parametrize(("before", "after", "median", "kinds"), [
@@ -57,6 +57,36 @@ def test_leaving_page_one_is_critical_leaving_top_k_a_warning() -> None:
     page, top = rank_alerts(DAY, [rank(19, 21), rank(9, 11)], same)
     assert (page.severity, top.severity) == ("critical", "warning")
     assert "left page 1" in page.subject and "left the top 10" in top.subject
+
+
+@pytest.mark.parametrize(("before", "after", "group", "product_group", "expected"), [
+    # the two cases: #41 on another category's keyword vs #3 on its own group's
+    (41, None, "空气", "清洁", ("rank_lost", "info")),
+    (3, None, "清洁", "清洁", ("rank_lost", "critical")),
+    # vanished: from page 1 critical, from beyond it a warning; another group one level down
+    (20, None, "清洁", "清洁", ("rank_lost", "critical")),     # #20 is still page 1
+    (21, None, "清洁", "清洁", ("rank_lost", "warning")),
+    (3, None, "空气", "清洁", ("rank_lost", "warning")),
+    (41, None, "清洁", None, ("rank_lost", "warning")),        # no group: never demoted
+    (3, None, "空气", None, ("rank_lost", "critical")),
+    (3, None, "default", None, ("rank_lost", "critical")),     # default + no group: same
+    (3, None, "default", "清洁", ("rank_lost", "warning")),
+    (3, None, "清洁", "default", ("rank_lost", "critical")),   # [[products]] without a group
+    # left page 1, left the top K, dropped places
+    (19, 21, "清洁", "清洁", ("rank_drop", "critical")),
+    (19, 21, "空气", "清洁", ("rank_drop", "warning")),
+    (19, 21, "空气", None, ("rank_drop", "critical")),
+    (9, 11, "清洁", "清洁", ("rank_drop", "warning")),
+    (9, 11, "空气", "清洁", ("rank_drop", "info")),
+    (30, 35, "清洁", "清洁", ("rank_drop", "warning")),        # beyond page 1 and dropped
+    (30, 35, "空气", "清洁", ("rank_drop", "info")),
+    (5, 2, "空气", "清洁", ("rank_gain", "info")),             # good news stays info
+])
+def test_rank_severity_weighs_group_and_page_one(
+        before: int, after: int | None, group: str, product_group: str | None,
+        expected: tuple[str, str]) -> None:
+    row = rank(before, after, group=group, product_group=product_group)
+    assert [(a.kind, a.severity) for a in rank_alerts(DAY, [row], same)] == [expected]
 
 
 @pytest.mark.parametrize(("before", "after", "median", "kinds"), [
