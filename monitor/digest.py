@@ -7,27 +7,38 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from itertools import groupby
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from monitor.rules import SEVERITY_ORDER
+from monitor.rules import ALERT_KINDS, SEVERITY_ORDER
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=select_autoescape(["html"]),  # scraped text is escaped in the HTML part
     keep_trailing_newline=True,
 )
+# The digest's section headings per kind, in Simplified Chinese and English (both are shown).
+# The kinds and their fixed order live in ``monitor.rules.ALERT_KINDS``.
 KIND_TITLES = {
-    "crawl_blocked": "Crawls blocked", "crawl_failed": "Crawls failed",
-    "rank_lost": "Ranks lost", "rank_drop": "Rank drops", "visibility_drop": "Visibility",
-    "stock_out": "Stock-outs", "undercut": "Undercuts", "price_move": "Price moves",
-    "promotion_start": "Promotions started", "new_entrant": "New entrants",
-    "back_in_stock": "Back in stock", "promotion_end": "Promotions ended",
-    "title_change": "Title changes", "sales_jump": "Sales jumps", "rank_gain": "Rank gains",
+    "crawl_blocked": ("抓取被拦截", "Crawls blocked"),
+    "crawl_failed": ("抓取失败", "Crawls failed"),
+    "rank_lost": ("排名丢失", "Ranks lost"),
+    "rank_drop": ("排名下降", "Rank drops"),
+    "visibility_drop": ("曝光下降", "Visibility"),
+    "stock_out": ("缺货", "Stock-outs"),
+    "undercut": ("竞品低价", "Undercuts"),
+    "price_move": ("价格变动", "Price moves"),
+    "promotion_start": ("促销开始", "Promotions started"),
+    "new_entrant": ("新进竞品", "New entrants"),
+    "back_in_stock": ("恢复有货", "Back in stock"),
+    "promotion_end": ("促销结束", "Promotions ended"),
+    "title_change": ("标题变更", "Title changes"),
+    "sales_jump": ("销量激增", "Sales jumps"),
+    "rank_gain": ("排名上升", "Rank gains"),
 }
+KIND_ORDER = {kind: index for index, kind in enumerate(ALERT_KINDS)}
 NOUNS = {"rank_drop": ("rank drop", "rank drops"), "rank_lost": ("rank lost", "ranks lost"),
          "price_move": ("price move", "price moves"), "stock_out": ("stock-out", "stock-outs"),
          "back_in_stock": ("back in stock", "back in stock"),
@@ -46,36 +57,48 @@ class AlertLike(Protocol):
     kind: str
     severity: str
     subject: str
+    magnitude: float | None
 
 
 class RunLike(Protocol):
     status: str
 
 
-def headline(alerts: Sequence[AlertLike]) -> str:
-    """"3 rank drops, 8 price moves": counts by kind, most severe kinds first."""
-    counts: dict[str, int] = {}
-    for alert in alerts:
-        counts[alert.kind] = counts.get(alert.kind, 0) + 1
-    if not counts:
-        return "no alerts"
-    order = list(KIND_TITLES)
-    kinds = sorted(counts, key=lambda k: order.index(k) if k in order else len(order))
-    def noun(kind: str) -> str:
-        one, many = NOUNS.get(kind, (kind.replace("_", " "),) * 2)
-        return one if counts[kind] == 1 else many
-
-    return ", ".join(f"{counts[k]} {noun(k)}" for k in kinds)
-
-
 A = TypeVar("A", bound=AlertLike)
 
 
+def heading(kind: str) -> str:
+    """A section's heading: "价格变动 · Price moves"."""
+    return " · ".join(KIND_TITLES.get(kind, (kind,)))
+
+
 def ordered(alerts: Sequence[A]) -> list[A]:
-    """Most severe first, then grouped by kind (in the digest's order of kinds)."""
+    """Most severe first; within a severity by the digest's order of kinds, then the biggest
+    magnitude (how bad) first."""
     return sorted(alerts, key=lambda a: (SEVERITY_ORDER.get(a.severity, 9),
-                                         list(KIND_TITLES).index(a.kind)
-                                         if a.kind in KIND_TITLES else 99))
+                                         KIND_ORDER.get(a.kind, len(KIND_ORDER)),
+                                         -abs(a.magnitude or 0.0)))
+
+
+def sections(alerts: Sequence[A]) -> list[tuple[str, list[A]]]:
+    """One section per kind: kinds by their most severe alert (then the order of kinds),
+    the alerts inside by severity, then magnitude."""
+    by_kind: dict[str, list[A]] = {}
+    for alert in ordered(alerts):  # a kind first appears with its most severe alert
+        by_kind.setdefault(alert.kind, []).append(alert)
+    return list(by_kind.items())
+
+
+def headline(alerts: Sequence[AlertLike]) -> str:
+    """"3 rank drops, 8 price moves": counts by kind, in the order of the digest's sections."""
+    if not alerts:
+        return "no alerts"
+
+    def count(kind: str, items: Sequence[AlertLike]) -> str:
+        one, many = NOUNS.get(kind, (kind.replace("_", " "),) * 2)
+        return f"{len(items)} {one if len(items) == 1 else many}"
+
+    return ", ".join(count(kind, items) for kind, items in sections(alerts))
 
 
 def render(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any],
@@ -84,13 +107,12 @@ def render(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any],
     """(subject, plain text, HTML) of the digest. ``images``: index of an alert in ``alerts``
     -> the ``src`` of its chart (a ``cid:`` or ``data:`` URL)."""
     by_alert = {id(alerts[i]): src for i, src in (images or {}).items()}
-    groups = [(kind, list(items)) for kind, items in groupby(ordered(alerts),
-                                                             key=lambda a: a.kind)]
+    groups = sections(alerts)
     failed = [r for r in runs if r.status != "ok"]
     line = headline(alerts)
     subject = f"ShopWatch {day.isoformat()}{f' · {title}' if title else ''}: {line}"
     context = {"day": day.isoformat(), "headline": line, "groups": groups, "subject": subject,
-               "failed_runs": failed, "kind_titles": KIND_TITLES,
+               "failed_runs": failed, "kind_titles": {kind: heading(kind) for kind, _ in groups},
                "image": lambda alert: by_alert.get(id(alert)), "visibility": visibility}
     text = TEMPLATES.get_template("digest.txt").render(**context)
     html = TEMPLATES.get_template("digest.html").render(**context)

@@ -18,6 +18,25 @@ from typing import Any
 from config import Thresholds
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+# Every kind of alert the rules raise, in the digest's fixed order (the most urgent kinds
+# first), with what it means. The README's alert table lists exactly these (tests/test_docs.py).
+ALERT_KINDS = {
+    "crawl_blocked": "a crawl hit a captcha, slider or login wall",
+    "crawl_failed": "a crawl failed, was partial, or returned far fewer items than usual",
+    "rank_lost": "our product is no longer in the result pages crawled",
+    "rank_drop": "our product left page 1 or the top K, or dropped places",
+    "visibility_drop": "our share of a keyword group's top-10 slots or our average rank fell",
+    "stock_out": "a product went out of stock",
+    "undercut": "a competitor is cheaper than the own product it is mapped to",
+    "price_move": "a competitor's price moved",
+    "promotion_start": "a competitor's price went below its struck list price",
+    "new_entrant": "a competitor entered the top K",
+    "back_in_stock": "a product is back in stock",
+    "promotion_end": "a competitor's promotion ended",
+    "title_change": "a product's title changed",
+    "sales_jump": "a product's sales count jumped",
+    "rank_gain": "our product gained places",
+}
 
 
 @dataclass(frozen=True)

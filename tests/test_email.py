@@ -22,6 +22,7 @@ from config import load_config
 from db.models import Alert, OutboxMessage
 from db.session import session_scope, upgrade
 from monitor.cli import main
+from monitor.digest import render
 from monitor.notify import notify
 from monitor.rules import AlertDraft
 from monitor.runner import store
@@ -327,3 +328,26 @@ min_severity = "critical"
         "clean@example.com": "ShopWatch 2026-11-25 · 清洁: 1 blocked crawl, 1 rank drop",
         "boss@example.com": "ShopWatch 2026-11-25 · urgent: 1 blocked crawl, 1 rank drop"}
     assert len(inbox.messages) == 3  # ops is in two lists: one message, each alert once
+
+
+def test_digest_has_one_section_per_kind_the_most_severe_kind_first() -> None:
+    def alert(kind: str, severity: str, subject: str, magnitude: float) -> AlertDraft:
+        return AlertDraft(DAY, kind, severity, "demo", subject, product_id=subject,
+                          magnitude=magnitude)
+
+    alerts = [alert("price_move", "info", "b raised 6.0%", 6.0),
+              alert("price_move", "warning", "c cut 13.0%", -13.0),
+              alert("promotion_start", "warning", "d on promotion", 20.0),
+              alert("price_move", "warning", "e cut 18.0%", -18.0),
+              alert("stock_out", "critical", "f is out of stock", 1.0)]
+    subject, text, html = render(DAY, alerts, [])
+    assert text.count("Price moves") == html.count("Price moves") == 1
+    assert "== 价格变动 · Price moves (3) ==" in text
+    assert "价格变动 · Price moves (3)</h3>" in html
+    for body in text, html:  # kinds by their most severe alert, then the order of kinds
+        assert body.index("Stock-outs") < body.index("Price moves") \
+            < body.index("Promotions started")
+        # inside a section: by severity, then magnitude
+        assert body.index("e cut 18.0%") < body.index("c cut 13.0%") \
+            < body.index("b raised 6.0%")
+    assert subject.endswith(": 1 stock-out, 3 price moves, 1 promotion started")
