@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from config import Config, load_config
 from crawlers.settings import build_settings
+from crawlers.watch import with_watchlist
 from db import repo
 from db.session import session_scope, upgrade
 
@@ -92,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = load_config(args.config)
     upgrade(config.database_url)
+    with session_scope(config.database_url) as session:
+        config = with_watchlist(config, session)  # imported products are crawled too
     crawl_in_process(config, args.date, args.spider, args.site, args.log_level)
     return 0
 

@@ -243,6 +243,24 @@ class AlertDelivery(Base):
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
 
 
+class WatchedProduct(Base):
+    """A product watched like a ``[[products]]`` block of the config, imported from a
+    spreadsheet (``shopwatch products import``); the config's own blocks win over a row of
+    the same site and id."""
+
+    __tablename__ = "watchlist"
+    __table_args__ = (UniqueConstraint("site", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))  # a site name of the config
+    external_id: Mapped[str] = mapped_column(String(128))
+    url: Mapped[str | None] = mapped_column(String(2048))
+    role: Mapped[str] = mapped_column(String(16))  # own / competitor
+    group: Mapped[str] = mapped_column(String(128))
+    compare_to: Mapped[str | None] = mapped_column(String(128))
+    source: Mapped[str | None] = mapped_column(String(512))  # the file it came from, its row
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class JobRun(Base):
     """One day of a scheduled job (the daily run, the weekly keyword rebuild): the database
     lock that lets only one scheduler or ``shopwatch run`` work on a day at a time.

@@ -25,6 +25,7 @@ from db.models import (
     RankObservation,
     Site,
     SuggestionObservation,
+    WatchedProduct,
     utcnow,
 )
 
@@ -221,3 +222,17 @@ def upsert_keyword_terms(session: Session, rows: Sequence[dict[str, Any]]) -> No
                  for name in ("frequency", "doc_frequency", "score", "kind", "extra")}})
     for start in range(0, len(rows), 5000):
         session.execute(statement, list(rows[start:start + 5000]))
+
+
+def watchlist(session: Session) -> list[WatchedProduct]:
+    """The imported watch list, by site and id."""
+    return list(session.scalars(select(WatchedProduct).order_by(
+        WatchedProduct.site, WatchedProduct.external_id)))
+
+
+def upsert_watchlist(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Add or update imported watch-list rows (keyed by site and id): importing the same
+    sheet twice changes nothing."""
+    upsert(session, WatchedProduct, rows, ["site", "external_id"],
+           ["url", "role", "group", "compare_to", "source"])
+

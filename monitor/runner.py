@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from config import Config, Thresholds
+from crawlers.watch import with_watchlist
 from db import repo
 from db.models import Alert, AlertDelivery
 from monitor import detect as detection
@@ -45,7 +46,9 @@ def thresholds_for(config: Config) -> Callable[..., Thresholds]:
 def detect(session: Session, config: Config, day: dt.date) -> list[AlertDraft]:
     """All alerts for ``day``: SQL over the history finds what moved, the rules apply the
     thresholds, repeats within ``repeat_days`` that did not get worse are dropped. A site whose
-    crawl was not complete yields only crawl alerts."""
+    crawl was not complete yields only crawl alerts. Imported watch-list rows count as
+    ``[[products]]`` (their groups, roles and ``compare_to`` pairs)."""
+    config = with_watchlist(config, session)
     resolve = thresholds_for(config)
     alerts = crawl_alerts(day, history.runs_of_day(session, day),
                           detection.usual_items(session, day),

@@ -38,6 +38,10 @@ CASES: dict[str, tuple[list[str], int, str | None]] = {
     "keywords export": (["--out", "{tmp}/k.csv"], 2, "keyword library is empty"),
     "run": (["--date", DAY], 0, None),
     "db upgrade": ([], 0, None),
+    "products list": ([], 0, None),
+    "products list --json": (["--json"], 0, None),
+    # its rows on a new database: tests/test_products_import.py
+    "products import": (["{tmp}/none.csv"], 2, "no such file"),
 }
 SERVICE = {"schedule"}  # runs until stopped: a test of its own
 

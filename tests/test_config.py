@@ -108,7 +108,7 @@ def test_db_upgrade_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     path = _site_config(tmp_path)
     assert main(["db", "upgrade", "--config", str(path)]) == 0
     assert main(["db", "upgrade", "--config", str(path)]) == 0
-    assert capsys.readouterr().out.count("database at revision 0007") == 2
+    assert capsys.readouterr().out.count("database at revision 0008") == 2
 
 
 def test_export_of_an_empty_library_is_a_user_error(tmp_path: Path,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from scrapy.http import TextResponse
 
@@ -54,6 +55,31 @@ def search_url(site: SiteConfig, keyword: str, page: int) -> str:
 def product_url(site: SiteConfig, product_id: str) -> str:
     path = site.product_path or get_adapter(site.adapter).PRODUCT_PATH
     return _join(site, path.format(id=quote(product_id)))
+
+
+def product_id_from_url(site: SiteConfig, url: str) -> str | None:
+    """The product id a product page's address carries, as the crawl would store it.
+
+    The site's own ``product.id_pattern`` first; a ``generic`` site without one stores the
+    address itself (its search results use the link as the id). Otherwise the product URL
+    template read backwards: ``/item/{id}.html`` finds 123 in ``…/item/123.html``,
+    ``item.htm?id={id}`` the ``id`` parameter. None: the address does not say.
+    """
+    pattern = site.product.id_pattern if site.product else None
+    if pattern:
+        match = re.search(pattern, url)
+        return match.group(1) if match else None
+    if site.adapter == "generic":
+        return url
+    template = urlsplit(site.product_path or get_adapter(site.adapter).PRODUCT_PATH)
+    address = urlsplit(url)
+    if "{id}" in template.query:
+        name = next((k for k, v in parse_qsl(template.query) if v == "{id}"), None)
+        return next((v for k, v in parse_qsl(address.query) if k == name and v), None)
+    before, _, after = template.path.partition("{id}")
+    match = re.search(re.escape(before) + r"([^/?#]+?)" + re.escape(after) + r"(?:/|$)",
+                      address.path)
+    return unquote(match.group(1)) if match else None
 
 
 def _suggest_path(site: SiteConfig) -> str:

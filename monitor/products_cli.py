@@ -1,0 +1,266 @@
+"""``shopwatch products``: watch many products at once from a spreadsheet, and list them all.
+
+``products import FILE.csv|FILE.xlsx`` reads one row per product (site, id or URL, role,
+group, compare_to), checks every row against the config, and stores all of them or, if any
+row is wrong, none: each error names its row. Imported products are crawled and compared like
+``[[products]]`` blocks (``crawlers.watch``); a block of the same site and id wins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from config import Config
+from monitor.cliutil import UserError, _config
+
+# Accepted headers (lower-cased), English and Chinese, for each column.
+COLUMNS = {
+    "site": ("site", "站点", "平台"),
+    "id": ("id", "product_id", "商品id", "商品编号", "sku", "asin"),
+    "url": ("url", "link", "链接", "商品链接"),
+    "role": ("role", "角色", "类型"),
+    "group": ("group", "分组", "类目"),
+    "compare_to": ("compare_to", "对标", "对标商品", "对标本品"),
+}
+ROLES = {"own": "own", "ours": "own", "本品": "own", "自有": "own", "本店": "own",
+         "competitor": "competitor", "竞品": "competitor", "": "competitor"}
+MAX_ERRORS = 50
+
+
+@dataclass
+class Sheet:
+    """The rows of a file, each with its row number as a spreadsheet shows it."""
+
+    name: str
+    header: list[str]
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+
+
+def _cell(value: Any, where: str) -> str:
+    """A cell as text. Excel stores a long numeric id as a number: 100012043978.0 is
+    100012043978; a fractional or exponent-rounded one cannot be an id."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        raise UserError(f"{where}: {value!r} is a number, not an id; format the column as text")
+    return str(value).strip()
+
+
+def _read_csv(path: Path) -> Sheet:
+    raw = path.read_bytes()
+    # Excel saves CSV as UTF-8 with a BOM, or in the system code page (GB18030 in China).
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UserError(f"{path}: not UTF-8 nor GB18030 text; save the sheet as CSV UTF-8")
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    lines = list(csv.reader(io.StringIO(text), dialect))
+    if not lines:
+        raise UserError(f"{path}: the file is empty")
+    return Sheet(str(path), [h.strip() for h in lines[0]],
+                 [(n, [c.strip() for c in line]) for n, line in enumerate(lines[1:], start=2)
+                  if any(c.strip() for c in line)])
+
+
+def _read_xlsx(path: Path) -> Sheet:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors
+        raise UserError(f"{path}: not a readable .xlsx workbook ({exc})") from None
+    try:
+        lines = book.worksheets[0].iter_rows(values_only=True)
+        header = next(lines, None)
+        if header is None:
+            raise UserError(f"{path}: the first sheet is empty")
+        sheet = Sheet(f"{path}", [_cell(h, f"{path} row 1") for h in header])
+        for number, line in enumerate(lines, start=2):
+            cells = [_cell(v, f"{path} row {number}") for v in line]
+            if any(cells):
+                sheet.rows.append((number, cells))
+        return sheet
+    finally:
+        book.close()
+
+
+def read_sheet(path: Path) -> Sheet:
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    raise UserError(f"{path}: give a .csv or .xlsx file")
+
+
+def _columns(sheet: Sheet) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for position, name in enumerate(sheet.header):
+        key = next((c for c, names in COLUMNS.items() if name.lower() in names), None)
+        if key is not None and key not in index:
+            index[key] = position
+    missing = [c for c in ("site",) if c not in index]
+    if missing or ("id" not in index and "url" not in index):
+        raise UserError(f"{sheet.name} row 1: the header needs the columns site and id or url "
+                        f"(found: {', '.join(sheet.header) or 'nothing'}); optional: role, "
+                        "group, compare_to")
+    return index
+
+
+def parse_rows(sheet: Sheet, config: Config, imported_own: set[tuple[str, str]]
+               ) -> tuple[list[dict[str, Any]], list[str]]:
+    """(rows to store, errors "row N: …"). Nothing is stored when there is an error."""
+    from crawlers.sites import product_id_from_url
+
+    columns = _columns(sheet)
+    sites = {s.name: s for s in config.sites}
+    own = {(p.site, p.id) for p in config.products if p.role == "own"} | imported_own
+    rows: list[dict[str, Any]] = []
+    errors: list[str] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, cells in sheet.rows:
+        value = {c: (cells[i] if i < len(cells) else "") for c, i in columns.items()}
+        problems = []
+        site = sites.get(value["site"])
+        if site is None:
+            problems.append(f"site “{value['site']}” is not a site of the config "
+                            f"({', '.join(sites) or 'none configured'})")
+        url = value.get("url") or None
+        if url and not url.startswith(("http://", "https://")):
+            problems.append(f"url “{url}” is not an http(s) address")
+        pid = value.get("id") or None
+        if pid is None and url and site is not None and not problems:
+            pid = product_id_from_url(site, url)
+            if pid is None:
+                problems.append(f"cannot tell the product id from “{url}”; fill the id column")
+        if pid is None and not url:
+            problems.append("needs an id or a url")
+        role = ROLES.get(value.get("role", "").lower())
+        if role is None:
+            problems.append(f"role “{value['role']}” is neither own nor competitor")
+        if problems:
+            errors.append(f"row {number}: " + "; ".join(problems))
+            continue
+        assert pid is not None and site is not None and role is not None
+        key = (site.name, pid)
+        if key in seen:
+            errors.append(f"row {number}: {site.name} {pid} is on row {seen[key]} already")
+            continue
+        seen[key] = number
+        if role == "own":
+            own.add(key)
+        rows.append({"site": site.name, "external_id": pid, "url": url, "role": role,
+                     "group": value.get("group") or "default",
+                     "compare_to": value.get("compare_to") or None,
+                     "source": f"{Path(sheet.name).name} row {number}", "_row": number})
+    for row in rows:  # compare_to may name an own product of a later row
+        if row["compare_to"] and (row["site"], row["compare_to"]) not in own:
+            errors.append(f"row {row['_row']}: compare_to “{row['compare_to']}” is not an own "
+                          f"product of {row['site']} (in the config, imported, or this file)")
+    errors.sort(key=lambda e: int(e.split(":")[0].split()[1]))
+    return rows, errors
+
+
+def cmd_products_import(args: argparse.Namespace) -> int:
+    from db import repo
+    from db.session import session_scope
+
+    config = _config(args)
+    sheet = read_sheet(Path(args.file))
+    with session_scope(config.database_url) as session:
+        imported_own = {(w.site, w.external_id) for w in repo.watchlist(session)
+                        if w.role == "own"}
+        rows, errors = parse_rows(sheet, config, imported_own)
+        if errors:
+            shown = errors[:MAX_ERRORS]
+            more = len(errors) - len(shown)
+            raise UserError(f"{sheet.name}: {len(errors)} row(s) wrong, nothing imported:\n  "
+                            + "\n  ".join(shown) + (f"\n  … and {more} more" if more else ""))
+        if not rows:
+            raise UserError(f"{sheet.name}: no product rows under the header")
+        known = {(w.site, w.external_id) for w in repo.watchlist(session)}
+        in_config = {(p.site, p.id) for p in config.products}
+        new = sum(1 for r in rows if (r["site"], r["external_id"]) not in known)
+        shadowed = [r for r in rows if (r["site"], r["external_id"]) in in_config]
+        if not args.dry_run:
+            repo.upsert_watchlist(session, [{k: v for k, v in r.items() if k != "_row"}
+                                            for r in rows])
+    verb = "would import" if args.dry_run else "imported"
+    print(f"{verb} {len(rows)} product(s) from {sheet.name}: {new} new, "
+          f"{len(rows) - new} updated")
+    for row in shadowed:
+        print(f"  row {row['_row']}: {row['site']} {row['external_id']} has a [[products]] "
+              "block in the config; the block's settings win")
+    if not args.dry_run:
+        print("they are crawled and compared from the next run on")
+    return 0
+
+
+def product_rows(config: Config, session: Any) -> list[dict[str, Any]]:
+    """Every watched product: the config's blocks, then the imported ones not shadowed."""
+    from db import repo
+
+    rows = [{"site": p.site, "id": p.id, "role": p.role, "group": p.group, "url": p.url,
+             "compare_to": p.compare_to, "source": "config"} for p in config.products]
+    listed = {(p.site, p.id) for p in config.products}
+    rows += [{"site": w.site, "id": w.external_id, "role": w.role, "group": w.group,
+              "url": w.url, "compare_to": w.compare_to, "source": w.source or "import"}
+             for w in repo.watchlist(session) if (w.site, w.external_id) not in listed]
+    return rows
+
+
+def cmd_products_list(args: argparse.Namespace) -> int:
+    from db.session import session_scope
+
+    config = _config(args)
+    with session_scope(config.database_url) as session:
+        rows = product_rows(config, session)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        mapped = f" -> {row['compare_to']}" if row["compare_to"] else ""
+        print(f"{row['site']:10s} {row['id']:20s} {row['role']:10s} {row['group']:12s} "
+              f"{row['source']}{mapped}")
+    print(f"{len(rows)} watched product(s)")
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``products import`` and ``products list`` (``needs_db``)."""
+    products = sub.add_parser("products", help="watch products from a spreadsheet; list them",
+                              description="watch products from a spreadsheet; list them")
+    actions = products.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = actions.add_parser(
+        "import", parents=[common], help="watch the products of a .csv or .xlsx file",
+        description="Watch the products of a .csv or .xlsx file, one per row. Header: site, "
+                    "id or url, and optionally role (own/competitor), group, compare_to. "
+                    "Every row is checked first: one wrong row imports nothing.")
+    p.add_argument("file", metavar="FILE.csv|FILE.xlsx")
+    p.add_argument("--dry-run", action="store_true", help="check the file, store nothing")
+    p.set_defaults(func=cmd_products_import, needs_db=True)
+    p = actions.add_parser("list", parents=[common], help="every watched product",
+                           description="every watched product: config blocks and imported")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(func=cmd_products_list, needs_db=True)
