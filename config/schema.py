@@ -81,6 +81,10 @@ class SiteConfig(_Strict):
     suggest_path: str | None = None
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     search_pages: int = Field(default=3, ge=1, le=50)
+    # Competitors found by search: a product in the top N organic results of any tracked
+    # keyword, not watched by id, is compared on its result entry (price, list price, stock
+    # label, title, sales); 0 turns it off (the entries are still stored).
+    watch_top: int = Field(default=10, ge=0, le=200)
     listing_paths: list[str] = []
     # Title limit for title suggestions: bytes as Taobao counts them (a Chinese character is 2)
     # or characters; unset, the platform's: taobao/tmall 60 bytes, jd 90 bytes, amazon 200 chars.

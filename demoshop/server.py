@@ -40,6 +40,9 @@ class ShopState:
     slow_seconds: float = 2.0
     requests: int = 0
     robots_disallow: list[str] = field(default_factory=lambda: ["/__admin"])
+    # search terms answered with a slider-verification page (HTTP 200), as a platform that
+    # throttles one keyword does
+    blocked_terms: set[str] = field(default_factory=set)
     seen: deque[tuple[float, str, dict[str, str]]] = field(
         default_factory=lambda: deque(maxlen=2000))  # (time, path, headers), for tests
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -104,6 +107,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, f"User-agent: *\n{rules}", "text/plain")
         elif path == "/":
             self._send(200, "<h1>演示商城</h1><a href='/search?q=扫地机器人'>扫地机器人</a>")
+        elif path == "/search" and query.get("q", "").strip() in self.server.state.blocked_terms:
+            self._render("slider.html")
         elif path == "/search":
             self._search(query, "results.html")
         elif path == "/h5/search":
@@ -178,7 +183,8 @@ class Handler(BaseHTTPRequestHandler):
                      has_next=has_next, next_url=f"/shop/{shop_key}?page={page + 1}")
 
     def _admin(self, query: dict[str, str]) -> None:
-        """``/__admin?day=2&captcha=1.0&error=0.2&slow=0``: set the day and the fault rates."""
+        """``/__admin?day=2&captcha=1.0&error=0.2&slow=0``: set the day and the fault rates;
+        ``block=TERM`` answers that search term with a slider page, ``unblock=TERM`` stops."""
         state = self.server.state
         try:
             if "day" in query:
@@ -188,10 +194,15 @@ class Handler(BaseHTTPRequestHandler):
             for kind in FAULT_KINDS:
                 if kind in query:
                     state.faults[kind] = float(query[kind])
+            if query.get("block"):
+                state.blocked_terms.add(query["block"].strip())
+            if query.get("unblock"):
+                state.blocked_terms.discard(query["unblock"].strip())
         except ValueError as exc:
             self._json({"error": str(exc)}, 400)
             return
-        self._json({"day": state.day, "seed": state.seed, "faults": state.faults})
+        self._json({"day": state.day, "seed": state.seed, "faults": state.faults,
+                    "blocked_terms": sorted(state.blocked_terms)})
 
 
 class ShopServer(ThreadingHTTPServer):

@@ -56,6 +56,8 @@ base_url = "{base_url}"
 render = "browser"
 search_path = "/h5/search?q={{keyword}}&page={{page}}"
 wait_for = "ul.result-list, .no-result"
+# the same shop as "demo", read through a browser: its products are watched on "demo" already
+watch_top = 0
 download_delay = 0.0
 autothrottle = false
 concurrency = 2

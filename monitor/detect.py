@@ -11,6 +11,7 @@ of FULL OUTER JOIN.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -87,21 +88,39 @@ WHERE (p.is_own AND pair.before IS NOT NULL
    OR (NOT p.is_own AND pair.today <= :max_k AND (pair.before IS NULL OR pair.before > :min_k))
 """
 
-# Product pages stand alone: a partial listings run's pages count. For each field the last
-# observation before today that had it (an unknown price or stock is skipped, never a change).
+# A product is compared on its own page where it is watched page by page (a listings run
+# stored it within the window), else on its entry in the search results (a competitor found
+# by search: ``sites[].watch_top``). One source per product, so a page price is never compared
+# with a search-card price. Runs that stored something count: a partial run's pages are real.
+# For each field the last observation before today that had it (an unknown price or stock is
+# skipped, never a change).
 LISTINGS_SQL = """
 WITH runs AS (
-  SELECT r.id, r.site_id, r.day FROM crawl_runs r
-  WHERE r.spider = 'listings' AND r.status IN ('ok', 'partial')
+  SELECT r.id, r.site_id, r.day,
+         CASE WHEN r.spider = 'listings' THEN 'page' ELSE 'search' END AS src
+  FROM crawl_runs r
+  WHERE r.spider IN ('listings', 'ranks') AND r.status IN ('ok', 'partial')
     AND r.day <= :day AND r.day > :since
 ),
+paged AS (
+  SELECT DISTINCT s.product_id FROM product_snapshots s JOIN runs r ON r.id = s.crawl_run_id
+  WHERE r.src = 'page'
+),
 snap AS (
-  SELECT s.product_id, r.day, s.price, s.in_stock, s.sales_count, s.title
+  SELECT s.product_id, r.day, r.src, s.price, s.in_stock, s.sales_count, s.title
   FROM product_snapshots s JOIN runs r ON r.id = s.crawl_run_id
+  WHERE r.src = 'page' OR s.product_id NOT IN (SELECT product_id FROM paged)
 ),
 today AS (
-  SELECT s.* FROM product_snapshots s JOIN runs r ON r.id = s.crawl_run_id
+  SELECT s.*, r.src FROM product_snapshots s JOIN runs r ON r.id = s.crawl_run_id
   WHERE r.day = :day
+    AND (r.src = 'page' OR s.product_id NOT IN (SELECT product_id FROM paged))
+),
+best AS (  -- a search-found product's best organic place today (watch_top keeps the top N)
+  SELECT o.product_id, MIN(o.organic_position) AS pos
+  FROM rank_observations o JOIN runs r ON r.id = o.crawl_run_id
+  WHERE r.day = :day AND r.src = 'search' AND o.organic_position IS NOT NULL
+  GROUP BY o.product_id
 ),
 last_day AS (  -- for each field, the last day before today that had it: one grouping pass
   SELECT product_id,
@@ -111,7 +130,7 @@ last_day AS (  -- for each field, the last day before today that had it: one gro
          MAX(CASE WHEN sales_count IS NOT NULL THEN day END) AS sales_day
   FROM snap WHERE day < :day GROUP BY product_id
 ),
-recent AS (  -- the days of the median: the last listing days before today
+recent AS (  -- the days of the median: the last crawl days before today
   SELECT day FROM (SELECT DISTINCT day FROM runs WHERE day < :day) d
   ORDER BY day DESC LIMIT :median_of
 ),
@@ -127,22 +146,25 @@ med AS (
 )
 SELECT s.name, p.external_id, p."group", p.url, p.is_own,
        t.title, lt.title, t.price, lp.price, med.median, t.currency, lp.currency,
-       t.list_price, lp.list_price, t.in_stock, ls.in_stock, t.sales_count, ln.sales_count
+       t.list_price, lp.list_price, t.in_stock, ls.in_stock, t.sales_count, ln.sales_count,
+       t.src, b.pos
 FROM today t
 JOIN last_day d ON d.product_id = t.product_id
 JOIN products p ON p.id = t.product_id
 JOIN sites s ON s.id = p.site_id
+LEFT JOIN best b ON b.product_id = t.product_id
 LEFT JOIN med ON med.product_id = t.product_id
 -- the observations themselves, by the (crawl run, product) key
-LEFT JOIN runs rp ON rp.site_id = p.site_id AND rp.day = d.price_day
+LEFT JOIN runs rp ON rp.site_id = p.site_id AND rp.day = d.price_day AND rp.src = t.src
 LEFT JOIN product_snapshots lp ON lp.crawl_run_id = rp.id AND lp.product_id = t.product_id
-LEFT JOIN runs rs ON rs.site_id = p.site_id AND rs.day = d.stock_day
+LEFT JOIN runs rs ON rs.site_id = p.site_id AND rs.day = d.stock_day AND rs.src = t.src
 LEFT JOIN product_snapshots ls ON ls.crawl_run_id = rs.id AND ls.product_id = t.product_id
-LEFT JOIN runs rt ON rt.site_id = p.site_id AND rt.day = d.title_day
+LEFT JOIN runs rt ON rt.site_id = p.site_id AND rt.day = d.title_day AND rt.src = t.src
 LEFT JOIN product_snapshots lt ON lt.crawl_run_id = rt.id AND lt.product_id = t.product_id
-LEFT JOIN runs rn ON rn.site_id = p.site_id AND rn.day = d.sales_day
+LEFT JOIN runs rn ON rn.site_id = p.site_id AND rn.day = d.sales_day AND rn.src = t.src
 LEFT JOIN product_snapshots ln ON ln.crawl_run_id = rn.id AND ln.product_id = t.product_id
-WHERE ((t.price IS NOT NULL AND lp.price IS NOT NULL AND (
+WHERE (t.src = 'page' OR b.pos <= :watch_top)
+  AND ((t.price IS NOT NULL AND lp.price IS NOT NULL AND (
          ABS(t.price - lp.price) * 100 >= :min_pct * lp.price
          OR ABS(t.price - lp.price) >= :min_abs
          OR (t.list_price IS NOT NULL AND t.price < t.list_price)
@@ -151,6 +173,20 @@ WHERE ((t.price IS NOT NULL AND lp.price IS NOT NULL AND (
    OR (t.title IS NOT NULL AND lt.title IS NOT NULL AND t.title <> lt.title)
    OR (t.sales_count IS NOT NULL AND ln.sales_count IS NOT NULL
        AND t.sales_count - ln.sales_count >= :min_sales))
+"""
+
+# The keyword (and its group) a search-found product ranks best for today: the alert says
+# where its figures were read, and the keyword's group decides its thresholds.
+BEST_KEYWORD_SQL = """
+SELECT p.external_id, kw.term, kw."group", o.organic_position
+FROM rank_observations o
+JOIN crawl_runs r ON r.id = o.crawl_run_id
+JOIN keywords kw ON kw.id = o.keyword_id
+JOIN products p ON p.id = o.product_id
+JOIN sites s ON s.id = r.site_id
+WHERE r.spider = 'ranks' AND r.day = :day AND s.name = :site
+  AND o.organic_position IS NOT NULL AND p.external_id IN :ids
+ORDER BY o.organic_position, kw.term
 """
 
 TODAY_PRICES_SQL = """
@@ -208,21 +244,50 @@ def rank_rows(session: Session, config: Config, day: dt.date) -> list[RankRow]:
 
 
 def listing_rows(session: Session, config: Config, day: dt.date) -> list[ListingRow]:
-    """Products seen today whose price, promotion, stock, title or sales count moved."""
+    """Products seen today whose price, promotion, stock, title or sales count moved: those
+    watched page by page, and competitors found in the top ``watch_top`` search results."""
+    watch_top = {site.name: site.watch_top for site in config.sites}
     params = {"day": day, "since": day - dt.timedelta(days=HISTORY_DAYS),
               "median_of": MEDIAN_OF, "min_pct": _lowest(config, "price_move_pct"),
               "min_abs": _lowest(config, "price_move_abs") or 10**12,
-              "min_sales": _lowest(config, "sales_jump_min")}
+              "min_sales": _lowest(config, "sales_jump_min"),
+              "watch_top": max(watch_top.values(), default=0)}
     rows = []
     for (site, pid, group, url, own, title, title_before, price, price_before, median,
          currency, currency_before, list_price, list_before, stock, stock_before, sales,
-         sales_before) in session.execute(text(LISTINGS_SQL), params):
+         sales_before, source, best) in session.execute(text(LISTINGS_SQL), params):
+        if source == "search" and (best is None or best > watch_top.get(site, 0)):
+            continue
         rows.append(ListingRow(
             site, pid, group or "default", url, bool(own), title, title_before, _money(price),
             _money(price_before), _money(median), currency, currency_before,
             _money(list_price), _money(list_before), _bool(stock), _bool(stock_before),
-            _int(sales), _int(sales_before)))
-    return rows
+            _int(sales), _int(sales_before), source))
+    return _with_best_keyword(session, day, rows)
+
+
+def _with_best_keyword(session: Session, day: dt.date,
+                       rows: list[ListingRow]) -> list[ListingRow]:
+    """Search-found rows get the keyword they rank best for today, and its group."""
+    found: dict[str, set[str]] = {}
+    for row in rows:
+        if row.source == "search":
+            found.setdefault(row.site, set()).add(row.product_id)
+    best: dict[tuple[str, str], tuple[str, str]] = {}
+    statement = text(BEST_KEYWORD_SQL).bindparams(bindparam("ids", expanding=True))
+    for site, ids in found.items():
+        for pid, term, group, _pos in session.execute(
+                statement, {"day": day, "site": site, "ids": sorted(ids)}):
+            best.setdefault((site, pid), (term, group))
+    result = []
+    for row in rows:
+        term, group = best.get((row.site, row.product_id), (None, None))
+        if term is not None:
+            # a product with no group of its own takes the keyword's
+            row = replace(row, keyword=term,
+                          group=group if row.group == "default" and group else row.group)
+        result.append(row)
+    return result
 
 
 def price_pairs(session: Session, config: Config, day: dt.date) -> list[PricePair]:

@@ -55,14 +55,19 @@ class History:
         return run.id
 
     def ranks(self, day: dt.date, positions: dict[str, int], status: str = "ok",
-              filler: int = 20) -> None:
-        """Our and competitors' positions; ``filler`` other results make the run's size."""
+              filler: int = 20, cards: dict[str, tuple[str, bool]] | None = None) -> None:
+        """Our and competitors' positions; ``filler`` other results make the run's size;
+        ``cards``: the price and stock a result's entry showed, as the pipeline stores them."""
         with session_scope(self.url) as s:
             run = self._run(s, day, "ranks", status, len(positions) + filler)
             for pid, position in positions.items():
                 s.add(RankObservation(crawl_run_id=run, keyword_id=self.keyword,
                                       product_id=self.products[pid], position=position,
                                       organic_position=position, page=1))
+            for pid, (price, in_stock) in (cards or {}).items():
+                s.add(ProductSnapshot(crawl_run_id=run, product_id=self.products[pid],
+                                      price=Decimal(price), currency="CNY", in_stock=in_stock,
+                                      title=f"vacuum {pid}", from_page=False))
 
     def listings(self, day: dt.date, prices: dict[str, str | None], status: str = "ok",
                  stock: dict[str, bool] | None = None) -> None:
@@ -161,3 +166,33 @@ def test_visibility_week_over_week(db_url: str) -> None:
     h.ranks(monday + dt.timedelta(1), {"c1": 1, "c2": 2, "c3": 4, "o1": 15})
     # the same news is not repeated
     assert _kinds(db_url, monday + dt.timedelta(1), thresholds={}) == []
+
+
+def _subjects(url: str, day: dt.date, **changes: object) -> list[tuple[str, str | None, str]]:
+    config = Config.model_validate({**CONFIG, "database_url": url, **changes})
+    with session_scope(url) as s:
+        return sorted((a.kind, a.product_id, a.subject) for a in run_monitor(s, config, day))
+
+
+def test_competitors_found_by_search_are_compared_on_their_result_entries(db_url: str) -> None:
+    """c2 is in no [[products]] block: the top results' price and stock label watch it. c3
+    ranks below watch_top; c1 is watched page by page, so its card (another price) is not
+    compared with its page."""
+    h = History(db_url)
+    day1, day2 = START, START + dt.timedelta(1)
+    h.ranks(day1, {"o1": 3, "c1": 1, "c2": 2, "c3": 14},
+            cards={"c1": ("90", True), "c2": ("100", True), "c3": ("100", True)})
+    h.listings(day1, {"o1": "100", "c1": "120"})
+    h.ranks(day2, {"o1": 3, "c1": 1, "c2": 2, "c3": 14},
+            cards={"c1": ("60", True), "c2": ("80", False), "c3": ("50", False)})
+    h.listings(day2, {"o1": "100", "c1": "120"})
+    found = _subjects(db_url, day2)
+    assert [(kind, pid) for kind, pid, _ in found] == [("price_move", "c2"), ("stock_out", "c2")]
+    assert all(subject.endswith("(search results for “扫地机器人”)") for *_, subject in found)
+    # watch_top = 0: the search entries are stored, not watched
+    off = [{"name": "demo", "base_url": "http://127.0.0.1:9", "watch_top": 0}]
+    assert _subjects(db_url, day2, sites=off) == []
+    # a blocked search crawl tomorrow: no conclusion about c2, whatever its card said before
+    h.ranks(day2 + dt.timedelta(1), {}, status="blocked", filler=0)
+    h.listings(day2 + dt.timedelta(1), {"o1": "100", "c1": "120"})
+    assert [k for k, *_ in _subjects(db_url, day2 + dt.timedelta(1))] == ["crawl_blocked"]

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from scrapy.http import HtmlResponse, TextResponse
 
 from config import SiteConfig
-from crawlers import blocks
+from crawlers import blocks, fields
 from crawlers.errors import LayoutChanged, PageBlocked
 from crawlers.extract import schema
 from crawlers.items import ListingPage, ProductItem, SearchPage
@@ -67,6 +67,7 @@ def parse_search(response: TextResponse, site: SiteConfig) -> SearchPage:
             sales_count=_int(node.css(".sales::text").get()),
             rating=_decimal(node.css(".rating::text").get()),
         )
+        item.in_stock, item.stock_count = fields.parse_stock(node.css(".stock::text").get())
         sponsored = "ad" in node.attrib.get("class", "").split() or bool(node.css(".ad-tag"))
         page.products.append((item, sponsored))
     next_href = response.css(".pager a.next::attr(href)").get()
