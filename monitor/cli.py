@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from config import Config, ConfigError, SiteConfig, find_config_path, load_config
-from monitor import alerts_cli, keywords_cli
+from monitor import alerts_cli, keywords_cli, products_cli
 from monitor.cliutil import UserError, _config, _date, _step, console, db_error_line
 
 if TYPE_CHECKING:
@@ -42,9 +42,20 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from crawlers.sites import has_suggestions
+
     config = _config(args)
     print(f"{find_config_path(args.config)}: OK: {len(config.sites)} site(s), "
           f"{len(config.products)} product(s), {len(config.keywords)} keyword(s)")
+    for site in config.sites:  # what each site's daily crawl will do
+        keywords = sum(1 for k in config.keywords if site.name in config.keyword_sites(k))
+        products = sum(1 for p in config.products if p.site == site.name)
+        watch = f"top {site.watch_top} results watched" if site.watch_top else \
+            "top results not watched"
+        print(f"  {site.name} ({site.adapter}, {site.render}): {keywords} keyword(s) x "
+              f"{site.search_pages} page(s), {watch}, {products} product page(s), "
+              f"{len(site.listing_paths)} listing(s), suggestions "
+              f"{'on' if has_suggestions(site) else 'off'}")
     return 0
 
 
@@ -471,6 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", metavar="DIR", help="write the digest as .eml into DIR instead")
     keywords_cli.register(sub, common, dated)
     alerts_cli.register(sub, common)
+    products_cli.register(sub, common)
     add("run", cmd_run, "run the whole daily job once", [dated], db=True, service_log="file")
     add("schedule", cmd_schedule, "run the daily job every day (a long-running service)",
         db=True, service_log="console")
@@ -549,7 +561,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except (ConfigError, UserError) as exc:
-        console.print(f"[red]error:[/red] {exc}", markup=True, soft_wrap=True)
+        from rich.markup import escape
+
+        console.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, soft_wrap=True)
         return EXIT_USER_ERROR
     except (SQLAlchemyError, _DatabaseUnusable) as exc:
         return _database_error(args, exc)
