@@ -30,7 +30,10 @@ class ProductItem:
     list_price: Money | None = None
     price_high: Money | None = None  # the top of a price range ("1399-1699"); price is its low end
     list_price_high: Money | None = None
-    in_stock: bool | None = None
+    in_stock: bool | None = None  # True / False only for in stock / out of stock
+    # in_stock / out_of_stock / preorder / backorder / unknown (crawlers.pagetext.stock): a
+    # pre-order is not a stock-out; None where the page says nothing
+    stock_state: str | None = None
     stock_count: int | None = None
     sales_count: int | None = None
     rating: Decimal | None = None

@@ -138,7 +138,8 @@ def _snapshot_row(item: ProductItem, run_id: int, product_id: int, attempt: int)
         "list_price_high": item.list_price_high.amount if item.list_price_high else None,
         "currency": (price.currency if price else None),
         "price_raw": price.raw if price else None,
-        "in_stock": item.in_stock, "stock_count": item.stock_count,
+        "in_stock": item.in_stock, "stock_state": item.stock_state,
+        "stock_count": item.stock_count,
         "from_page": item.from_product_page, "sales_count": item.sales_count, "rating": item.rating,
         "review_count": item.review_count, "title": item.title,
     }

@@ -103,6 +103,9 @@ class ProductSnapshot(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     price_raw: Mapped[str | None] = mapped_column(String(128))
     in_stock: Mapped[bool | None] = mapped_column(Boolean)
+    # in_stock / out_of_stock / preorder / backorder / unknown; in_stock is True / False only
+    # for the first two (NULL: written by a release before 0009, or nothing said)
+    stock_state: Mapped[str | None] = mapped_column(String(16))
     stock_count: Mapped[int | None] = mapped_column(Integer)
     from_page: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sales_count: Mapped[int | None] = mapped_column(Integer)

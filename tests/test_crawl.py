@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from config import load_config
 from crawlers.runner import crawl_in_child
 from db.models import CrawlRun, Keyword, Product, ProductSnapshot, RankObservation
-from db.session import current_revision, session_scope, upgrade
+from db.session import current_revision, head_revision, session_scope, upgrade
 from demoshop import catalog
 from demoshop.server import ShopServer
 from monitor.runner import run_monitor
@@ -30,7 +30,7 @@ def test_migrations_are_idempotent_and_match_the_models(db_url: str) -> None:
 
     upgrade(db_url)
     upgrade(db_url)
-    assert current_revision(db_url) == "0008"
+    assert current_revision(db_url) == head_revision() == "0009"
     with get_engine(db_url).connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
