@@ -167,6 +167,19 @@ def test_a_shared_dollar_sign_means_the_shop_countrys_currency() -> None:
     assert extract_product(html, "https://shop.example.com/p/1").currency == "USD"
 
 
+def test_schema_properties_written_with_a_capital_and_an_aggregate_offers_range() -> None:
+    ld = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": '
+          '"Product", "Name": "Widget", "SKU": "W-1", "Offers": {"@type": "AggregateOffer", '
+          '"lowPrice": "19.99", "highPrice": "29.99", "PriceCurrency": "EUR", '
+          '"Availability": "https://schema.org/OutOfStock"}}</script>')
+    result = extract_product(_page(ld + "<h1>Widget</h1>"), "https://shop.example/p/1")
+    assert (result.title, result.sku, result.price, result.price_high, result.currency,
+            result.availability) == ("Widget", "W-1", Decimal("19.99"), Decimal("29.99"),
+                                     "EUR", "OutOfStock")
+    one = ld.replace('"highPrice": "29.99"', '"highPrice": "19.99"')
+    assert extract_product(_page(one + "<h1>Widget</h1>")).price_high is None
+
+
 def test_structured_price_that_the_page_never_shows_yields_to_the_visible_one() -> None:
     ld = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": '
           '"Product", "name": "Pair of pillows", "offers": {"@type": "Offer", "price": 150, '
@@ -207,6 +220,7 @@ def test_extract_command_prints_json(capsys: pytest.CaptureFixture[str]) -> None
     assert set(data) == {
         "title",
         "price",
+        "price_high",
         "currency",
         "list_price",
         "sku",

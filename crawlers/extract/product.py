@@ -16,7 +16,7 @@ from crawlers.extract.locale import decimal_separator, local_currency, parse_amo
 from crawlers.prices import SHARED, to_iso
 
 SURE_SCORE = 12.0  # a currency-marked price right beside the main title (see dom.price_candidates)
-FIELDS = ("title", "price", "currency", "list_price", "sku", "availability")
+FIELDS = ("title", "price", "price_high", "currency", "list_price", "sku", "availability")
 STATE_SCRIPTS = re.compile(
     r"(?:window\.__INITIAL_STATE__|window\.__PRELOADED_STATE__|g_page_config)\s*=\s*(\{.*?\})\s*;"
     r"\s*(?:\n|</script>|window\.|$)", re.S)
@@ -40,6 +40,7 @@ class PageLocale:
 class Extraction:
     title: str | None = None
     price: Decimal | None = None
+    price_high: Decimal | None = None  # the top of a range (variants): price is its low end
     currency: str | None = None
     list_price: Decimal | None = None
     sku: str | None = None
@@ -109,6 +110,10 @@ def _from_schema(result: Extraction, found: list[tuple[str, dict[str, Any]]], do
             raw = offer.get("price", offer.get("lowPrice", spec.get("price")))
             amount, written = _amount(raw, page.separator)
             currency = schema.first(offer.get("priceCurrency") or spec.get("priceCurrency"))
+            if result.price is None and amount is not None and "price" not in offer:
+                low, high = schema.price_range(offer)
+                if low is not None and _amount(low, page.separator)[0] == amount:
+                    result.offer("price_high", _amount(high, page.separator)[0], method)
             result.offer("price", amount, method)
             if amount is not None:
                 result.offer("currency", page.iso(str(currency or written or "")), method)

@@ -51,6 +51,23 @@ def walk(data: Any) -> Iterator[dict[str, Any]]:
             yield from walk(value)
 
 
+def _property_case(data: Any) -> Any:
+    """schema.org properties are lowerCamelCase; pages write ``"Offers"`` or ``"Price"`` too.
+    Such a key is read as its lowerCamel form (where that is not also present)."""
+    if isinstance(data, list):
+        return [_property_case(value) for value in data]
+    if not isinstance(data, dict):
+        return data
+    fixed: dict[str, Any] = {}
+    for key, value in data.items():
+        name = key.lower() if key.isupper() else (
+            key[0].lower() + key[1:] if key[:1].isupper() else key)
+        if name in fixed and name != key:
+            continue  # the lowerCamel form wins
+        fixed[name] = _property_case(value)
+    return fixed
+
+
 def products(html: str, url: str | None) -> list[tuple[str, dict[str, Any]]]:
     """(syntax, product dict) for every schema.org Product on the page, in page order."""
     try:
@@ -60,7 +77,7 @@ def products(html: str, url: str | None) -> list[tuple[str, dict[str, Any]]]:
         data = {}
     found: list[tuple[str, dict[str, Any]]] = []
     for syntax in ("json-ld", "microdata", "rdfa"):
-        for entry in walk(data.get(syntax, [])):
+        for entry in walk(_property_case(data.get(syntax, []))):
             if _types(entry) & PRODUCT_TYPES and not _is_offer_item(entry):
                 found.append((syntax, entry))
     if not data.get("json-ld"):
@@ -81,7 +98,7 @@ def _lenient_json_ld(html: str) -> Iterable[dict[str, Any]]:
             data = json.loads(text, strict=False)
         except json.JSONDecodeError:
             continue
-        for entry in walk(data):
+        for entry in walk(_property_case(data)):
             if _types(entry) & PRODUCT_TYPES:
                 yield entry
 
@@ -102,6 +119,15 @@ def offers(product: dict[str, Any]) -> list[dict[str, Any]]:
         if isinstance(variant, dict):
             found += offers(variant)
     return found
+
+
+def price_range(offer: dict[str, Any]) -> tuple[Any, Any]:
+    """(low, high) of an AggregateOffer that spans several prices (variants); (None, None)
+    for a single price."""
+    low, high = first(offer.get("lowPrice")), first(offer.get("highPrice"))
+    if low in (None, "") or high in (None, "") or str(low).strip() == str(high).strip():
+        return None, None
+    return low, high
 
 
 def first(value: Any) -> Any:

@@ -248,6 +248,9 @@ def _apply_schema(item: ProductItem, data: dict[str, Any], site: SiteConfig) -> 
     if price_text is not None:
         currency = str(schema.first(offer.get("priceCurrency")) or site.currency)
         item.price = parse_price(str(price_text), currency) or item.price
+        low, high = schema.price_range(offer)
+        if "price" not in offer and low is not None:  # variants: a range, not one price
+            item.price_high = parse_price(str(high), currency)
     state = schema.availability(offer.get("availability"))
     if state is not None:
         item.in_stock = state == "InStock"
