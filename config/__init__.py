@@ -23,6 +23,7 @@ from config.schema import (
     SiteConfig,
     ThresholdOverrides,
     Thresholds,
+    config_warnings,
 )
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "SiteConfig",
     "ThresholdOverrides",
     "Thresholds",
+    "config_warnings",
     "find_config_path",
     "load_config",
     "parse_config",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import string
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,41 @@ class _Strict(BaseModel):
 
 
 Selector = str | list[str]
+
+
+def _check_selector(selector: str) -> None:
+    """A selector the crawl can use: CSS (``::text``, ``::attr()``) or XPath (``/``, ``./``,
+    ``(``); a broken one is a config error now, not a failed crawl every morning."""
+    from lxml import etree
+    from parsel.csstranslator import HTMLTranslator
+
+    text = selector.strip()
+    if not text:
+        raise ValueError("an empty selector")
+    try:
+        if text.startswith(("/", "./", "(")):
+            etree.XPath(text)
+        else:
+            HTMLTranslator().css_to_xpath(text)
+    except Exception as exc:  # cssselect's SelectorError, lxml's XPathSyntaxError
+        raise ValueError(f"{selector!r} is not a valid CSS or XPath selector ({exc})") from None
+
+
+def _check_template(value: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> None:
+    """A URL template names only ``allowed`` fields ({keyword}, {page}, {id}) and each of
+    ``required``: "/search?q={kw}" would request one page of nothing."""
+    try:
+        names = {field for _text, field, _spec, _conv in string.Formatter().parse(value)
+                 if field is not None}
+    except ValueError as exc:
+        raise ValueError(f"{value!r}: {exc} (a literal brace is written {{{{ or }}}})") from None
+    unknown = sorted(names - set(allowed))
+    if unknown:
+        raise ValueError(f"{value!r} has {', '.join('{' + n + '}' for n in unknown)}; the "
+                         f"template takes {', '.join('{' + a + '}' for a in allowed)}")
+    missing = [name for name in required if name not in names]
+    if missing:
+        raise ValueError(f"{value!r} needs {', '.join('{' + m + '}' for m in missing)}")
 
 
 class PageSelectors(_Strict):
@@ -49,6 +85,15 @@ class PageSelectors(_Strict):
     next: Selector | None = None  # the next page's link (page level)
     no_results: Selector | None = None  # a page where this matches has no results, by design
     follow: bool = False  # listings: also visit each entry's product page
+
+    @field_validator("wait_for", "expand", "item", "link", "id", "title", "price", "list_price",
+                     "shop", "brand", "sales", "rating", "reviews", "stock", "sponsored", "next",
+                     "no_results")
+    @classmethod
+    def _selectors(cls, value: Selector | None) -> Selector | None:
+        for selector in [value] if isinstance(value, str) else value or []:
+            _check_selector(selector)
+        return value
 
     @field_validator("id_pattern")
     @classmethod
@@ -113,6 +158,27 @@ class SiteConfig(_Strict):
         if value is not None and not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/") if value else value
+
+    @field_validator("search_path")
+    @classmethod
+    def _search_template(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_template(value, ("keyword", "page"), ("keyword",))
+        return value
+
+    @field_validator("product_path")
+    @classmethod
+    def _product_template(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_template(value, ("id",), ("id",))
+        return value
+
+    @field_validator("suggest_path")
+    @classmethod
+    def _suggest_template(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():  # "" turns suggestions off
+            _check_template(value, ("keyword",), ("keyword",))
+        return value
 
     @field_validator("storage_state")
     @classmethod
@@ -188,6 +254,12 @@ class ProductConfig(_Strict):
     url: str | None = None
     compare_to: str | None = None  # a competitor's: the id of our product it competes with
     thresholds: ThresholdOverrides | None = None
+
+    @field_validator("id", "compare_to", mode="before")
+    @classmethod
+    def _id_as_text(cls, value: Any) -> Any:
+        """``id = 100012043978`` (TOML reads a number) is the id "100012043978"."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 class KeywordConfig(_Strict):
@@ -359,9 +431,18 @@ class Config(_Strict):
         names = [site.name for site in self.sites]
         if len(set(names)) != len(names):
             raise ValueError("site names must be unique")
+        first: dict[tuple[str, str], int] = {}
         for i, product in enumerate(self.products):
             if product.site not in names:
                 raise ValueError(f"products[{i}].site: unknown site {product.site!r}")
+            key = (product.site, product.id)
+            if key in first:
+                raise ValueError(f"products[{i}]: {product.site} {product.id} is products"
+                                 f"[{first[key]}] already (one block per product)")
+            first[key] = i
+            if product.compare_to == product.id:
+                raise ValueError(f"products[{i}].compare_to: a product cannot compete with "
+                                 "itself")
         for i, keyword in enumerate(self.keywords):
             for site in keyword.sites:
                 if site not in names:
@@ -381,3 +462,21 @@ class Config(_Strict):
     def keyword_sites(self, keyword: KeywordConfig) -> list[str]:
         """The sites a keyword is tracked on: all sites unless it names some."""
         return keyword.sites or [site.name for site in self.sites]
+
+
+def config_warnings(config: Config) -> list[str]:
+    """What is valid but probably not meant (``shopwatch check-config`` prints them): a
+    threshold or e-mail group that no keyword or product has, a ``compare_to`` that names no
+    own product of the config (fine when that product is imported)."""
+    groups = {k.group for k in config.keywords} | {p.group for p in config.products}
+    found = [f"thresholds.groups.{name}: no keyword or product has this group (a typo?)"
+             for name in config.thresholds.groups if name not in groups]
+    found += [f"email.lists[{i}].groups: {name!r} is no keyword's or product's group"
+              for i, team in enumerate(config.email.lists) for name in team.groups
+              if name not in groups]
+    own = {(p.site, p.id) for p in config.products if p.role == "own"}
+    found += [f"products[{i}].compare_to: {p.compare_to!r} is no own product of {p.site} in the "
+              "config (fine if it is imported with `shopwatch products import`)"
+              for i, p in enumerate(config.products)
+              if p.compare_to and (p.site, p.compare_to) not in own]
+    return found

@@ -38,11 +38,18 @@ def alert_rows(session: Any, since: dt.date) -> list[dict[str, Any]]:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from db.models import Alert
     from db.session import session_scope
 
     config = _config(args)
-    since = args.since or dt.date.today() - dt.timedelta(days=6)
     with session_scope(config.database_url) as session:
+        # the last 7 days that have alerts: up to the newest alert day (a backfill of
+        # earlier days is found without --since), never beyond today
+        newest = session.scalar(select(func.max(Alert.day)))
+        last = min(newest, dt.date.today()) if newest else dt.date.today()
+        since = args.since or last - dt.timedelta(days=6)
         rows = alert_rows(session, since)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -86,7 +93,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("alerts", parents=[common], help="list recorded alerts",
                        description="list recorded alerts, newest day first")
     p.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
-                   help="from this day on (default: the last 7 days)")
+                   help="from this day on (default: the 7 days up to the newest alert day)")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.set_defaults(func=cmd_alerts, needs_db=True)
     p = sub.add_parser("report", parents=[common], help="render a day's digest to an HTML file",

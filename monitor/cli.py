@@ -20,7 +20,16 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from config import Config, ConfigError, SiteConfig, find_config_path, load_config
+from rich.markup import escape
+
+from config import (
+    Config,
+    ConfigError,
+    SiteConfig,
+    config_warnings,
+    find_config_path,
+    load_config,
+)
 from monitor import alerts_cli, keywords_cli, products_cli
 from monitor.cliutil import UserError, _config, _date, _step, console, db_error_line
 
@@ -56,6 +65,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
               f"{site.search_pages} page(s), {watch}, {products} product page(s), "
               f"{len(site.listing_paths)} listing(s), suggestions "
               f"{'on' if has_suggestions(site) else 'off'}")
+    for warning in config_warnings(config):
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", markup=True,
+                      soft_wrap=True)
     return 0
 
 
@@ -269,6 +281,8 @@ def cmd_extract_site(args: argparse.Namespace) -> int:
         # No address given: the page's own (canonical link, og:url) or its structured sku
         # names the product, not an address made up here.
         url = Path(args.source).resolve().as_uri()
+    if url is None and site.adapter == "generic":
+        url = site.base_url + "/"  # the configured shop: its links resolve on it
     url = url or PLATFORM_URLS.get(site.adapter) or site.base_url
     is_json = Path(args.source).suffix.lower() in (".json", ".jsonp", ".js")
     response = (TextResponse(url, body=body, encoding="utf-8") if is_json
@@ -312,10 +326,15 @@ def _print_site_result(result: dict[str, Any]) -> None:
     if result["status"] != "ok":
         console.print(f"{result['status']}: {result['reason']}", markup=False)
         return
+    stock = {True: "in stock", False: "out", None: "-"}
+    if result.get("items") and "position" in result["items"][0]:
+        print(f"{'pos':>3} {'org':>3}    {'id':>14} {'price':>12} {'stock':>8}  title")
     for row in result.get("items", []):
         price = row["price"] or (f"? {row['price_note']}" if row["price_note"] else "-")
         flag = "AD " if row.get("sponsored") else "   "
-        print(f"{row.get('position', ''):>3} {flag}{row['id']:>14} {price:>12} "
+        organic = row.get("organic_position")
+        print(f"{row.get('position', ''):>3} {organic if organic else '':>3} {flag}"
+              f"{row['id']:>14} {price:>12} {stock[row['in_stock']]:>8}  "
               f"{(row['title'] or '')[:60]}")
     if "item" in result:
         for name, value in result["item"].items():
@@ -531,13 +550,11 @@ def _prepare(args: argparse.Namespace) -> None:
 
         try:
             upgrade(_config(args).database_url)
-        except OSError as exc:  # a SQLite file's folder that cannot be made
-            raise _DatabaseUnusable(exc) from exc
+        except (OSError, ImportError) as exc:  # a SQLite folder that cannot be made, a
+            raise _DatabaseUnusable(exc) from exc  # database driver that is not installed
 
 
 def _database_error(args: argparse.Namespace, exc: Exception) -> int:
-    from rich.markup import escape
-
     config: Config | None = getattr(args, "loaded_config", None)
     cause = exc.__cause__ if isinstance(exc, _DatabaseUnusable) and exc.__cause__ else exc
     # With a service log (run, schedule) the traceback goes to its file; otherwise only to a
@@ -561,8 +578,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except (ConfigError, UserError) as exc:
-        from rich.markup import escape
-
         console.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, soft_wrap=True)
         return EXIT_USER_ERROR
     except (SQLAlchemyError, _DatabaseUnusable) as exc:
@@ -570,6 +585,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("interrupted")
         return 130
+    except BrokenPipeError:
+        # the reader of the output went away (`shopwatch alerts --json | head`): not an
+        # error; stdout is pointed at /dev/null so Python's exit flush stays quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -48,6 +48,11 @@ DB_HINTS = (
     (("unable to open database file", "not a directory", "file exists"),
      "check that the SQLite file's folder exists and is writable (database_url)"),
     (("database is locked",), "another process holds the database; try again when it is done"),
+    (('fatal:  database "', "fatal: database \""),
+     "create that database (e.g. `createdb NAME`) or fix database_url"),
+    (("no module named", "can't load plugin", "nosuchmoduleerror"),
+     "no driver for this kind of database: use sqlite:///FILE or "
+     "postgresql+psycopg://USER@HOST/DB"),
     (("no such table", "no such column", "does not exist", "undefinedtable"),
      "its schema is not ShopWatch's current one: run `shopwatch db upgrade`, or check that "
      "database_url names ShopWatch's database"),

@@ -138,15 +138,23 @@ def test_a_database_of_an_earlier_release_is_upgraded(name: str, db_url: str, tm
     assert current_revision(db_url) == _head()
 
 
+HINTS = {"postgresql": "is the server running?", "sqlite": "folder exists",
+         "no-database": "createdb", "no-driver": "no driver for this kind of database"}
+
+
 def _unusable(tmp_path: Path, kind: str) -> str:
     if kind == "postgresql":  # nothing listens on port 1
         return "postgresql+psycopg://nobody:secret@127.0.0.1:1/x"
+    if kind == "no-database":  # the server runs, the database is not there
+        return "postgresql+psycopg://postgres:secret@127.0.0.1:5432/shopwatch_nosuchdb"
+    if kind == "no-driver":  # a kind of database ShopWatch has no driver for
+        return "mysql://nobody:secret@127.0.0.1/shop"
     (tmp_path / "afile").write_text("", "utf-8")  # a SQLite file in a "folder" that is a file
     return f"sqlite:///{tmp_path / 'afile' / 'shopwatch.db'}"
 
 
 @pytest.mark.parametrize("command", [["alerts"], ["run", "--date", DAY]])
-@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+@pytest.mark.parametrize("kind", list(HINTS))
 def test_a_database_that_cannot_be_used_is_one_line(kind: str, command: list[str],
                                                     tmp_path: Path) -> None:
     config = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", _unusable(tmp_path, kind))
@@ -157,6 +165,19 @@ def test_a_database_that_cannot_be_used_is_one_line(kind: str, command: list[str
     assert done.returncode == 2, done.stderr
     assert len(lines) == 1 and lines[0].startswith("error: database "), done.stderr
     assert "secret" not in done.stderr and "Traceback" not in done.stderr
-    assert ("is the server running?" if kind == "postgresql" else "folder exists") in lines[0]
+    assert HINTS[kind] in lines[0]
     if command[0] == "run":  # the service log keeps the traceback
         assert "Traceback" in (tmp_path / "logs" / "shopwatch.log").read_text("utf-8")
+
+
+def test_output_cut_short_by_its_reader_is_not_an_error(tmp_path: Path) -> None:
+    """``shopwatch products list --json | head -1``: the reader leaves, no traceback."""
+    config = write_config(tmp_path / "c.toml", "http://127.0.0.1:9",
+                          f"sqlite:///{tmp_path / 'db.sqlite'}",
+                          extra="".join(f'[[products]]\nsite = "demo"\nid = "{i}"\n'
+                                        for i in range(2000)))
+    done = subprocess.run(f"{sys.executable} -m monitor.cli products list --json --config "
+                          f"{config} | head -1", shell=True, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout == "[\n"
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr

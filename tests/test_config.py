@@ -30,6 +30,9 @@ def test_init_writes_the_example_and_refuses_to_overwrite(tmp_path: Path,
     assert "exists already" in capsys.readouterr().err
 
 
+GENERIC = '[[sites]]\nname = "x"\nadapter = "generic"\nbase_url = "http://x"\n'
+
+
 @pytest.mark.parametrize(("text", "field", "message"), [
     ('[[sites]]\nname = "x"\nbase_url = "ftp://x"\n', "sites[0].base_url", "http"),
     ('[[sites]]\nname = "x"\nbase_url = "http://x"\nsearch_pages = 0\n', "sites[0].search_pages",
@@ -45,6 +48,22 @@ def test_init_writes_the_example_and_refuses_to_overwrite(tmp_path: Path,
     ('sites = []\n', "sites", "at least 1 item"),
     ('[[sites]]\nname = "x"\nbase_url = "http://x"\n[email]\nrecipients = ["nobody"]\n',
      "email.recipients", "not an e-mail address"),
+    # mistakes that used to pass and fail every morning instead
+    (f'{GENERIC}search_path = "/s?q={{kw}}&page={{page}}"\n', "sites[0].search_path",
+     "has {kw}; the template takes {keyword}, {page}"),
+    (f'{GENERIC}search_path = "/s?page={{page}}"\n', "sites[0].search_path",
+     "needs {keyword}"),
+    (f'{GENERIC}product_path = "/item/{{sku}}.html"\n', "sites[0].product_path", "has {sku}"),
+    (f'{GENERIC}suggest_path = "/sug?q={{term}}"\n', "sites[0].suggest_path", "has {term}"),
+    (f'{GENERIC}search_path = "/s?q={{keyword}}"\n[sites.search]\n'
+     'item = "ul.result-list li.item["\n', "sites[0].search.item",
+     "not a valid CSS or XPath selector"),
+    (f'{GENERIC}[sites.product]\nprice = "//span[@class=\'price\'"\n',
+     "sites[0].product.price", "not a valid CSS or XPath selector"),
+    (f'{GENERIC}[[products]]\nsite = "x"\nid = "1"\n[[products]]\nsite = "x"\nid = "1"\n'
+     'role = "own"\n', "products[1]", "x 1 is products[0] already"),
+    (f'{GENERIC}[[products]]\nsite = "x"\nid = "1"\ncompare_to = "1"\n',
+     "products[0].compare_to", "cannot compete with itself"),
 ])
 def test_bad_config_names_file_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                          text: str, field: str, message: str) -> None:
@@ -127,3 +146,23 @@ def test_a_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
         main(["monitor", "--date", "yesterday"])
     assert exit_info.value.code == 2
     assert "not a date (YYYY-MM-DD): 'yesterday'" in capsys.readouterr().err
+
+
+def test_numeric_ids_and_warnings_for_what_is_valid_but_unused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(GENERIC + '[[products]]\nsite = "x"\nid = 100012043978\nrole = "own"\n'
+                    'group = "清洁"\n[[products]]\nsite = "x"\nid = 7\ncompare_to = 42\n'
+                    '[[keywords]]\nterm = "扫地机器人"\ngroup = "清洁"\n'
+                    '[thresholds.groups."清洗"]\nrank_drop = 5\n', "utf-8")
+    config = load_config(path)
+    assert [(p.id, p.compare_to) for p in config.products] == [("100012043978", None),
+                                                               ("7", "42")]
+    assert main(["check-config", "--config", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "x (generic, http): 1 keyword(s) x 3 page(s), top 10 results watched, 2 product " \
+           "page(s), 0 listing(s), suggestions off" in captured.out
+    warnings = [line for line in captured.err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2, captured.err
+    assert "thresholds.groups.清洗: no keyword or product has this group" in warnings[0]
+    assert "products[1].compare_to: '42' is no own product of x" in warnings[1]
