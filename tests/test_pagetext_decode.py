@@ -23,6 +23,9 @@ RU = "Цена: 1 290 руб. В наличии. Добавить в корзи�
 FR = "Prix : 12,50 € — Crème brûlée, café façon «maison», très épicé. „Qualität“ garantie."
 EMOJI = "Sale 🔥 50% off ✨ — 限时特价 😀 Ünïcödé"
 ASCII = "Price: $12.99 - in stock - add to cart"
+# Latin-1 whose accent pairs are valid GB2312 ("çõ", "öß"): must not read as Chinese.
+PT_DE = ("Condições de Uso. Opção de entrega: Frete GRÁTIS. Displaygröße: 24 Zoll, "
+         "Ähnliche Suchbegriffe. Não temos avaliações.")
 DEEP = "<script>var pad = '" + "x" * 6000 + "';</script>"
 
 
@@ -68,6 +71,9 @@ def _cases() -> list[Case]:
         case("utf-8 BOM", html(JA), "utf-8", bom=codecs.BOM_UTF8),
         Case("utf-8 BOM + one bad byte", codecs.BOM_UTF8 + bad, None,
              html(JA).replace("<p>", "<p>\ufffd")),
+        Case("utf-8 BOM + one bad byte, not gb18030 gibberish", codecs.BOM_UTF8
+             + "Bonjour, nos cafés du jour: ".encode() + b"th\xe9s", None,
+             "Bonjour, nos cafés du jour: th\ufffds"),
         Case("utf-8 + one stray byte, declared", stray, "text/html; charset=utf-8",
              html(ZH_S * 3).replace("<p>", "<p>\ufffd")),
         Case("utf-8 cut inside its last character", truncated, None, cut + "\ufffd"),
@@ -96,6 +102,8 @@ def _cases() -> list[Case]:
         case("euc-jp, meta http-equiv", html(JA, http_equiv("EUC-JP")), "euc_jp"),
         case("euc-jp, nothing declared", html(JA), "euc_jp"),
         case("euc-jp with NEC symbols (①, ㈱)", nec, "euc_jis_2004"),
+        case("iso-2022-jp (7-bit), meta", html(JA, meta("iso-2022-jp")), "iso2022_jp"),
+        case("koi8-r, meta http-equiv", html(RU, http_equiv("KOI8-R")), "koi8_r"),
         case("euc-kr, header uppercase", html(KO), "euc_kr", "TEXT/HTML; CHARSET=EUC-KR"),
         case("euc-kr, nothing declared", html(KO), "euc_kr"),
         case("cp1251, meta", html(RU, meta("windows-1251")), "cp1251"),
@@ -105,6 +113,7 @@ def _cases() -> list[Case]:
              "text/html; charset=ISO-8859-1"),
         case("windows-1252, meta", html(FR, meta("windows-1252")), "cp1252"),
         case("latin-1, nothing declared", html(FR), "cp1252"),
+        case("latin-1 with GB2312-like pairs, nothing declared", html(PT_DE), "cp1252"),
         case("cp1252 declared utf-8", html(FR, meta("utf-8")), "cp1252"),
         case("header shift_jis, meta utf-8: the header", html(JA, meta("utf-8")), "shift_jis",
              "text/html; charset=Shift_JIS"),

@@ -12,7 +12,7 @@ w3lib's order (``html_to_unicode``), with what saved and mis-served pages need o
    anywhere (saved pages put it deep). A header naming ISO-8859-1/windows-1252, the old
    servers' default, yields to a meta tag.
 5. Nothing declared fits: mostly-UTF-8 bytes (a stray bad byte) stay UTF-8; else the CJK
-   encodings that decode strictly and read as the language they encode (Korean, Japanese,
+   encodings that decode strictly and read as the language they encode (Japanese, Korean,
    simplified and traditional Chinese; GBK is read as its superset GB18030).
 6. Else the first declaration other than UTF-8 (which proves itself: declared but plainly not
    UTF-8, the bytes are a legacy encoding), with U+FFFD for bad bytes; or windows-1252, as
@@ -57,7 +57,17 @@ HANGUL = re.compile("[\uac00-\ud7a3]+")
 HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]+")
 # Punctuation and symbols every CJK page uses: general punctuation, arrows, shapes, circled
 # numbers, CJK punctuation, full-width ASCII.
-CJK_COMMON = re.compile("[\u2000-\u27bf\u3000-\u303f\uff01-\uff5e]+")
+CJK_COMMON = re.compile("[\u00a0-\u00ff\u2000-\u27bf\u3000-\u303f\uff01-\uffef]+")
+# EUC-KR's 2,350 Hangul syllables (rows B0-C8). Python's euc_kr encodes any other syllable
+# too, as an 8-byte jamo sequence, so the set is read off the table itself.
+KS_HANGUL = re.compile("[{}]+".format("".join(
+    bytes((lead, trail)).decode("euc_kr") for lead in range(0xB0, 0xC9)
+    for trail in range(0xA1, 0xFF))))
+# A legacy Latin page misread as CJK has its "characters" inside ASCII words ("Condi茅es",
+# "Displaygr鰴e"); real CJK text sits between spaces, digits, punctuation. At most this share
+# of the non-ASCII runs may sit between two ASCII letters.
+IN_WORD = re.compile("(?<=[A-Za-z])[^\x00-\x7f]+(?=[A-Za-z])")
+MAX_IN_WORD = 0.3
 
 
 def _gb18030_strict(exc: UnicodeError) -> tuple[str, int]:
@@ -93,11 +103,10 @@ def usable(name: str | None) -> str | None:
     if not name or name in ESCAPING:
         return None
     try:
-        ok = PRINTABLE.decode(name) == PRINTABLE.decode("ascii") and b"\x80\xff".decode(
-            name, "replace") is not None
+        b"\x80\xff".decode(name, "replace")  # some codecs (idna) know no "replace"
+        return name if PRINTABLE.decode(name) == PRINTABLE.decode("ascii") else None
     except (UnicodeError, LookupError, ValueError, TypeError):
         return None
-    return name if ok else None
 
 
 def _nul_share(sample: bytes, offset: int, step: int) -> float:
@@ -157,9 +166,12 @@ def _share(pattern: re.Pattern[str], chars: str) -> float:
 
 
 def _korean(chars: str) -> float:
-    if _share(HANGUL, chars) < 0.3 or _share(HAN, chars) > 0.1:
+    """EUC-KR's 2,350 Hangul syllables: the extended ones of its superset (cp949) are rare
+    in Korean text, and are what Shift_JIS, Big5 and Latin bytes read as."""
+    common = _share(KS_HANGUL, chars)
+    if common < 0.3 or _share(HAN, chars) > 0.1:
         return 0.0
-    return _share(HANGUL, chars) + _share(CJK_COMMON, chars)
+    return common + _share(CJK_COMMON, chars)
 
 
 def _japanese(chars: str) -> float:
@@ -184,28 +196,38 @@ def _traditional(chars: str) -> float:
     return (len(leads) - len(leads.translate(None, bytes(range(0xA1, 0xC7))))) / len(chars)
 
 
-# Korean first: Hangul in EUC-KR sits where GB2312 keeps frequent hanzi, while Chinese
-# rarely decodes as EUC-KR at all (商, 上, 生 fall in its unassigned row C9).
-GUESSES: tuple[tuple[str, Callable[[str], float]], ...] = (
-    ("cp949", _korean), ("euc_jp", _japanese), ("cp932", _japanese),
-    ("gb18030", _simplified), ("big5hkscs", _traditional))
+# Tried language by language, the best decoding of each kept if it reads well enough.
+# Japanese first: kana are its own evidence, and Korean or Chinese bytes read as EUC-JP or
+# Shift_JIS give none. Korean next: Hangul in EUC-KR sits where GB2312 and Big5 keep their
+# frequent hanzi, while Chinese rarely decodes as EUC-KR at all (商, 上, 生 fall in its
+# unassigned row C9). Chinese last.
+GUESSES: tuple[tuple[tuple[str, Callable[[str], float]], ...], ...] = (
+    (("euc_jp", _japanese), ("cp932", _japanese)),
+    (("cp949", _korean),),
+    (("gb18030", _simplified), ("big5hkscs", _traditional)))
+
+
+def _reads_as(body: bytes, encoding: str, score: Callable[[str], float]) -> tuple[float, str]:
+    text = _strict(body, encoding)
+    if text is None:
+        return 0.0, ""
+    sample = text[: SAMPLE_CHARS * 4]
+    runs = NON_ASCII.findall(sample)
+    chars = "".join(runs)[:SAMPLE_CHARS]
+    if not chars or len(IN_WORD.findall(sample)) > MAX_IN_WORD * len(runs):
+        return 0.0, text
+    return score(chars), text
 
 
 def guess_cjk(body: bytes) -> tuple[str, str] | None:
     """(text, encoding) of the CJK encoding that decodes ``body`` strictly and reads best as
     its language, if one reads well enough."""
-    best: tuple[float, str, str] | None = None
-    for encoding, score in GUESSES:
-        text = _strict(body, encoding)
-        if text is None:
-            continue
-        chars = "".join(NON_ASCII.findall(text))[:SAMPLE_CHARS]
-        value = score(chars) if chars else 0.0
-        if value >= PLAUSIBLE and encoding == "cp949":
+    for language in GUESSES:
+        value, text, encoding = max((*_reads_as(body, encoding, score), encoding)
+                                    for encoding, score in language)
+        if value >= PLAUSIBLE:
             return text, encoding
-        if value >= PLAUSIBLE and (best is None or value > best[0]):
-            best = (value, text, encoding)
-    return None if best is None else (best[1], best[2])
+    return None
 
 
 def _declared(body: bytes, content_type: str | None) -> tuple[str, str] | list[str]:
