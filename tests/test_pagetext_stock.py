@@ -36,6 +36,7 @@ BOOKS = "books.toscrape.com"
 HOMEPAGES = "ecommerce_homepages_2017"
 GOOGLE = "google_serp_wayback"
 ALI = "aliexpress_search_wayback"
+FLIPKART = "flipkart_search_2025"
 PLATFORM, COMPOSED, ISSUE = "platform", "composed", "issue 15"
 
 Row = tuple[str, str, str]  # (language, phrase, source)
@@ -76,6 +77,7 @@ OUT_OF_STOCK: list[Row] = [
     ("de", "Leider ausverkauft", PLATFORM), ("de", "Vergriffen", PLATFORM),
     ("de", "Kein Lagerbestand", PLATFORM), ("de", "Bald wieder verfügbar", PLATFORM),
     ("de", "Dieser Artikel ist leider nicht mehr auf Lager", COMPOSED),
+    ("de", "Dieser Artikel ist momentan vergriffen.", BENCH),
     # French
     ("fr", "Épuisé", BENCH), ("fr", "Actuellement indisponible.", BENCH),
     ("fr", "Rupture de stock", PLATFORM), ("fr", "Indisponible", PLATFORM),
@@ -218,7 +220,10 @@ IN_STOCK: list[Row] = [
     ("de", "Verfügbar", PLATFORM), ("de", "In den Warenkorb", PLATFORM),
     ("de", "Lieferbar ab Lager", PLATFORM), ("de", "Wieder verfügbar", PLATFORM),
     ("de", "Fast ausverkauft", PLATFORM), ("en", "Almost sold out", PLATFORM),
-    ("zh-Hans", "即将售罄", PLATFORM),
+    ("zh-Hans", "即将售罄", PLATFORM), ("en", "Selling Fast !!!", FLIPKART),
+    ("en", "Almost gone", BENCH), ("pt", "Estimativa de envio de 6 a 10 dias.", AMAZON),
+    ("de", "Lieferzeit 4-5 Werktage", BENCH), ("pl", "Wysyłka 72h", BENCH),
+    ("fr", "Habituellement expédié sous 3 à 4 jours.", BENCH),
     ("fr", "En stock", BENCH), ("fr", "En Stock", BENCH), ("fr", "En stock.", BENCH),
     ("fr", "36,99€ - En Stock", BENCH), ("fr", "Ce produit est disponible", BENCH),
     ("fr", "Disponible", PLATFORM), ("fr", "Ajouter au panier", PLATFORM),
@@ -283,7 +288,8 @@ PREORDER: list[Row] = [
     ("en", "Pre-order", PLATFORM), ("en", "PreOrder", COMPOSED), ("en", "Preorder now", PLATFORM),
     ("en", "Available for pre-order", PLATFORM), ("en", "PRE_SALE", COMPOSED),
     ("en", "Pre-sale", PLATFORM), ("en", "Coming soon - notify me", COMPOSED),
-    ("ja", "ただいま予約受付中です。", AMAZON), ("ja", "「予約商品の価格保証」対象商品。", AMAZON),
+    ("ja", "ただいま予約受付中です。", AMAZON), ("ja", "発売予定日は2021年7月12日です。", AMAZON),
+    ("ru", "Предзаказ", BENCH), ("ja", "「予約商品の価格保証」対象商品。", AMAZON),
     ("zh-Hans", "预售", PLATFORM), ("zh-Hans", "启蒙 父爱绘本故事书图画书预售", JD),
     ("zh-Hans", "好货预售", HOMEPAGES), ("zh-Hans", "预约", PLATFORM),
     ("zh-Hant",
@@ -292,9 +298,9 @@ PREORDER: list[Row] = [
     ("fr", "Précommande", PLATFORM), ("fr", "Bientôt disponible", PLATFORM),
     ("es", "Preventa", PLATFORM), ("es", "Próximamente", PLATFORM),
     ("pt", "Pré-venda", PLATFORM), ("pt", "Disponível em breve", PLATFORM),
-    ("it", "Prenotalo", PLATFORM), ("nl", "Binnenkort verkrijgbaar", PLATFORM),
+    ("it", "Preordina ora", PLATFORM), ("nl", "Binnenkort verkrijgbaar", PLATFORM),
     ("pl", "Przedsprzedaż", PLATFORM), ("tr", "Ön sipariş", PLATFORM),
-    ("tr", "Yakında", PLATFORM), ("ru", "Предзаказ", PLATFORM), ("ko", "예약 판매", PLATFORM),
+    ("tr", "Yakında", PLATFORM), ("ko", "예약 판매", PLATFORM),
     ("id", "Segera hadir", PLATFORM), ("th", "พรีออเดอร์", PLATFORM),
     ("vi", "Đặt trước", PLATFORM),
 ]
@@ -316,10 +322,12 @@ BACKORDER: list[Row] = [
     ("de", "Wieder auf Lager ab 3. März", PLATFORM), ("de", "Lieferzeit: 4-6 Wochen", PLATFORM),
     ("fr", "Sur commande", PLATFORM), ("es", "Bajo pedido", PLATFORM),
     ("it", "Su ordinazione", PLATFORM), ("nl", "Op bestelling", PLATFORM),
-    ("pl", "Na zamówienie", PLATFORM), ("pt", "Sob encomenda", PLATFORM),
+    ("pt", "Sob encomenda", PLATFORM),
     ("ru", "Под заказ", PLATFORM), ("cs", "Na objednávku", PLATFORM),
     ("ja", "お取り寄せ", PLATFORM), ("ja", "入荷次第発送", PLATFORM),
-    ("zh-Hans", "预订", PLATFORM), ("zh-Hans", "采购中", PLATFORM),
+    ("zh-Hans", "预订", PLATFORM), ("zh-Hans", "采购中", PLATFORM), ("zh-Hans", "北京预订", JD),
+    ("en", "Usually dispatched in 3 to 4 weeks.", AMAZON), ("ru", "Товары под заказ", BENCH),
+    ("pt", "Estimativa de envio de 1 a 3 semanas.", AMAZON), ("pl", "Na zamówienie", BENCH),
 ]
 
 # Text that says nothing about this product's stock: never a guess.
@@ -342,7 +350,10 @@ UNKNOWN_TEXTS: list[tuple[str | None, str]] = [
     ("Karl Lagerfeld", BENCH), ("Opcja niedostępna", BENCH), ("4.5 out of 5 stars", COMPOSED),
     ("Only $5 more for free shipping", COMPOSED), ("Free shipping when you spend $35", COMPOSED),
     ("7天无理由退货", PLATFORM), ("退货无忧", PLATFORM), ("ゴルフ場予約", OG),
-    ("Add to compare", COMPOSED),
+    ("Add to compare", COMPOSED), ("Include Out of Stock", AMAZON), ("在庫切れを含む", AMAZON),
+    ("Inkl. Vergriffen", AMAZON), ("Fora de estoque incluídos", AMAZON),
+    ("Twoje powiadomienia", HOMEPAGES), ("Prenota e ritira", BENCH),
+    ("Presale Live Chat", HOMEPAGES), ("Opção de frete GRÁTIS disponível", AMAZON),
 ]
 
 # (text, state, count): the count is read where the text says one.
@@ -357,7 +368,8 @@ COUNTS: list[tuple[str, StockState, int | None]] = [
     ("Stock: 0", OUT, 0), ("库存0件", OUT, 0), ("Out of stock", OUT, None),
     ("Disponibilità: solo 3 -- ordina subito (ulteriori in arrivo).", IN, 3),
     ("Plus que 2 en stock", IN, 2), ("Nog 2 op voorraad", IN, 2), ("Only 2 left", IN, 2),
-    ("Hurry, only 3 left!", IN, 3), ("In stock", IN, None), ("１２件在庫あり", IN, 12),
+    ("Hurry, only 3 left!", IN, 3), ("残り13点（入荷予定あり）", IN, 13), ("In stock", IN, None),
+    ("１２件在庫あり", IN, 12),
     ("Usually ships within 6 to 10 days.", IN, None), ("Pre-order: 5 left", PRE, None),
 ]
 
