@@ -17,6 +17,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crawlers.pagetext.stock import StockState, in_stock, normalise, read_stock, schema_stock
 
@@ -439,6 +441,21 @@ def test_in_stock_is_a_yes_no_only_for_the_two_plain_states() -> None:
 ])
 def test_normalise(text: str, normal: str) -> None:
     assert normalise(text) == normal
+
+
+@given(st.text(max_size=200))
+def test_any_text_reads_without_error(text: str) -> None:
+    state, count = read_stock(text)
+    assert state in StockState and (count is None or count >= 0)
+    assert (count == 0) <= (state == OUT)
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.sampled_from(["@id", "name", "x"]), inner, max_size=2),
+                    max_leaves=6))
+def test_any_schema_value_reads_without_error(value: object) -> None:
+    assert schema_stock(value) in StockState
 
 
 def _realpages() -> Path:
