@@ -23,8 +23,9 @@ from collections.abc import Iterable
 from parsel import Selector
 from scrapy.http import HtmlResponse, TextResponse
 
-from crawlers.encoding import page_text
 from crawlers.errors import PageBlocked
+from crawlers.pagetext.decode import response_text
+from crawlers.pagetext.text import headings_text, title_text, visible_text
 
 # Names of a challenge: they count in the title and in headings.
 CHALLENGE_WORDS = ("captcha", "验证", "robot check", "security check", "access denied",
@@ -47,17 +48,11 @@ CHALLENGE_NODES = ("//*[contains(@id, 'captcha') or contains(@class, 'captcha') 
                    "contains(@class, 'geetest') or contains(@id, 'challenge') or "
                    "contains(@class, 'cf-challenge') or contains(@class, 'slider-verify')]")
 CONTENT_NODES = "//body//a[@href] | //body//img | //body//li | //body//tr"
-VISIBLE_TEXT = ("//body//text()[not(ancestor::script) and not(ancestor::style) and "
-                "not(ancestor::noscript) and not(ancestor::template)]")
 # A thin page: the 4 real robot-check pages have ~320 characters and 4 such nodes; the
 # thinnest real search page with results has 790 characters and 114 nodes.
 SHORT_PAGE_CHARS = 4000
 THIN_PAGE_NODES = 30
 SNIPPET = 24
-
-
-def _squash(texts: Iterable[str]) -> str:
-    return " ".join(" ".join(texts).split())
 
 
 def _snippet(text: str, marker: str) -> str:
@@ -69,7 +64,7 @@ def _snippet(text: str, marker: str) -> str:
 
 
 def _document(response: HtmlResponse) -> Selector:
-    return Selector(text=page_text(response), type="html")
+    return Selector(text=response_text(response), type="html")
 
 
 def _is_thin(doc: Selector, text: str) -> bool:
@@ -94,8 +89,7 @@ def _evidence(response: HtmlResponse, doc: Selector, text: str, extra_markers: I
     the login prompt must be the title or a heading.
     """
     extra = tuple(m.lower() for m in extra_markers if m.strip())
-    title = _squash(doc.xpath("//title//text()").getall())
-    headings = _squash(doc.xpath("//h1//text() | //h2//text() | //h3//text()").getall())
+    title, headings = title_text(doc), headings_text(doc)
     # The most telling first: a request in the page ("请完成下方滑块验证"), then a name.
     for source, markers in ((title, (*extra, *CHALLENGE_PHRASES)),
                             (headings, (*extra, *CHALLENGE_PHRASES)),
@@ -125,7 +119,7 @@ def check_blocked(response: TextResponse, extra_markers: Iterable[str] = ()) -> 
     if not isinstance(response, HtmlResponse):
         return
     doc = _document(response)
-    text = _squash(doc.xpath(VISIBLE_TEXT).getall())
+    text = visible_text(doc)
     if _is_thin(doc, text):
         blocked = _evidence(response, doc, text, extra_markers, thin=True)
         if blocked is not None:
@@ -140,5 +134,5 @@ def explain_no_results(response: TextResponse,
     if blocked is not None or not isinstance(response, HtmlResponse):
         return blocked
     doc = _document(response)
-    text = _squash(doc.xpath(VISIBLE_TEXT).getall())
+    text = visible_text(doc)
     return _evidence(response, doc, text, extra_markers, _is_thin(doc, text))

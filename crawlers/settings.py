@@ -21,7 +21,10 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_TIMEOUT = 30
 ITEM_PIPELINES = {"crawlers.pipelines.DatabasePipeline": 300}
-DOWNLOADER_MIDDLEWARES = {"crawlers.middlewares.BackoffMiddleware": 560}
+# Decode runs after decompression (HttpCompressionMiddleware, 590): a lower number sees the
+# response later.
+DOWNLOADER_MIDDLEWARES = {"crawlers.middlewares.BackoffMiddleware": 560,
+                          "crawlers.middlewares.DecodeMiddleware": 580}
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"

@@ -221,13 +221,11 @@ def _read_bytes(source: str, url: str | None) -> tuple[bytes, str | None]:
 
 
 def _read_page(source: str, url: str | None) -> tuple[str, str | None]:
-    """(HTML text, URL) of a saved page or an address, decoded strictly (crawlers.encoding)."""
-    from scrapy.http import HtmlResponse
-
-    from crawlers.encoding import page_text
+    """(HTML text, URL) of a saved page or an address, decoded as the crawl decodes it."""
+    from crawlers.pagetext.decode import decode
 
     body, url = _read_bytes(source, url)
-    return page_text(HtmlResponse(url or "http://localhost/", body=body)), url
+    return decode(body)[0], url
 
 
 # Where a page of each platform comes from, for reading a saved page without a config.
@@ -273,6 +271,7 @@ def cmd_extract_site(args: argparse.Namespace) -> int:
     from scrapy.http import HtmlResponse, TextResponse
 
     from crawlers.errors import LayoutChanged, PageBlocked
+    from crawlers.pagetext.decode import decoded
     from crawlers.sites import get_adapter
 
     site = _site_for(args)
@@ -285,8 +284,7 @@ def cmd_extract_site(args: argparse.Namespace) -> int:
         url = site.base_url + "/"  # the configured shop: its links resolve on it
     url = url or PLATFORM_URLS.get(site.adapter) or site.base_url
     is_json = Path(args.source).suffix.lower() in (".json", ".jsonp", ".js")
-    response = (TextResponse(url, body=body, encoding="utf-8") if is_json
-                else HtmlResponse(url, body=body))
+    response = decoded(TextResponse(url, body=body) if is_json else HtmlResponse(url, body=body))
     adapter = get_adapter(site.adapter)
     result: dict[str, Any] = {"site": site.name, "page": args.page, "source": args.source}
     code = 0

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from crawlers.encoding import page_text
 from crawlers.extract import extract_product
 from crawlers.extract.locale import decimal_separator, parse_amount
+from crawlers.pagetext.decode import response_text
 from monitor.cli import main
 from tests.conftest import realpages
 
@@ -23,7 +23,7 @@ CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 def _load(case: str) -> tuple[str, dict[str, object]]:
     expected = json.loads((FIXTURES / case / "expected.json").read_text("utf-8"))
     body = gzip.decompress((FIXTURES / case / "page.html.gz").read_bytes())
-    return page_text(HtmlResponse(str(expected["url"]), body=body)), expected
+    return response_text(HtmlResponse(str(expected["url"]), body=body)), expected
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -56,7 +56,7 @@ def test_benchmark_pages(case: str) -> None:
 )
 def test_opengraph_pages(file: str, title: str, price: str | None, currency: str | None) -> None:
     path = realpages("product_pages_opengraph") / file
-    html = page_text(HtmlResponse("http://localhost/", body=path.read_bytes()))
+    html = response_text(HtmlResponse("http://localhost/", body=path.read_bytes()))
     result = extract_product(html)
     assert result.title and title in result.title
     assert result.price == (Decimal(price) if price else None)
@@ -66,7 +66,7 @@ def test_opengraph_pages(file: str, title: str, price: str | None, currency: str
 def test_gbk_bytes_behind_a_utf8_declaration_read_like_the_utf8_page() -> None:
     folder = realpages("product_pages_opengraph")
     texts = [
-        page_text(HtmlResponse("http://localhost/", body=(folder / f).read_bytes()))
+        response_text(HtmlResponse("http://localhost/", body=(folder / f).read_bytes()))
         for f in ("tmall.html", "tmall_gbk_bytes_meta_says_utf8.html")
     ]
     utf8, gbk = (extract_product(t) for t in texts)

@@ -3,8 +3,9 @@
     python bench/pagetext/decode.py [--realpages DIR] [--show-errors]
 
 The built decoding cases of tests/test_pagetext_decode.py (known text encoded and declared
-every way pages do it), plus real saved pages with a known phrase, each through the new
-``decode``, the old ``crawlers.encoding.page_text`` and plain ``w3lib.encoding.html_to_unicode``;
+every way pages do it), plus real saved pages with a known phrase, each through ``decode``
+and plain ``w3lib.encoding.html_to_unicode`` (the hand-written ``crawlers.encoding.page_text``
+it replaced got 30/47 and 7/7: bench/README.md);
 a case is right when the text is exactly the expected one (real pages: the phrase is there
 and no U+FFFD / U+FEFF). Then ms per page for decode and visible_text on a large real page.
 """
@@ -20,13 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from parsel import Selector
-from scrapy.http import HtmlResponse
 from w3lib.encoding import html_to_unicode
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from crawlers.encoding import page_text  # noqa: E402
 from crawlers.pagetext.decode import decode  # noqa: E402
 from crawlers.pagetext.text import visible_text  # noqa: E402
 from tests.test_pagetext_decode import CASES, REAL  # noqa: E402
@@ -35,14 +34,8 @@ Decoder = Callable[[bytes, str | None], str]
 BIG_PAGE = "amazon_search_wayback/20211209170342_amazon-gaming-monitor.html"
 
 
-def _old(body: bytes, content_type: str | None) -> str:
-    headers = {"Content-Type": content_type} if content_type is not None else {}
-    return page_text(HtmlResponse("https://bench.example/", body=body, headers=headers))
-
-
 DECODERS: dict[str, Decoder] = {
     "pagetext.decode": lambda body, ct: decode(body, ct)[0],
-    "encoding.page_text (old)": _old,
     "w3lib html_to_unicode": lambda body, ct: html_to_unicode(ct, body)[1],
 }
 
@@ -96,7 +89,6 @@ def _speed(realpages: Path) -> list[str]:
     rows = [f"Timing, median of 7, {path.name} ({len(body) / 1e6:.2f} MB):", "",
             "| step | ms |", "| --- | --- |"]
     rows.append(f"| pagetext.decode | {_ms(lambda: decode(body)):.1f} |")
-    rows.append(f"| encoding.page_text (old) | {_ms(lambda: _old(body, None)):.1f} |")
     rows.append(f"| parse (parsel Selector) | {_ms(lambda: Selector(text=text)):.1f} |")
     rows.append(f"| visible_text | {_ms(lambda: visible_text(doc)):.1f} |")
     old_xpath = ("//body//text()[not(ancestor::script) and not(ancestor::style) and "

@@ -11,6 +11,7 @@ from decimal import Decimal
 from parsel import Selector, SelectorList
 
 from crawlers.extract.locale import parse_amount
+from crawlers.pagetext.text import visible_text
 
 PRICE_HINT = re.compile(r"price|preis|prix|precio|prezzo|cena|цена|价|kaina|hinta|pris",
                         re.I)
@@ -82,8 +83,7 @@ def _ancestry(node: Selector) -> str:
 
 
 def _text(node: Selector) -> str:
-    return " ".join(" ".join(node.xpath(".//text()[not(ancestor::script)]"
-                                        "[not(ancestor::style)]").getall()).split())
+    return visible_text(node)
 
 
 def main_title(doc: Selector) -> Selector | None:
@@ -164,7 +164,10 @@ def _aside(node: Selector) -> tuple[object | None, bool]:
         words = {m.group() for m in ASIDE_HINT.finditer(hints)}
         if words:
             element: object = ancestor.root
-            return element, not all(SLIDER.fullmatch(word) for word in words)
+            # a slider's list item with a link of its own is a product card, not a gallery
+            card = bool(node.xpath("ancestor::li[.//a[@href]]")) and bool(
+                ancestor.xpath(".//li[.//a[@href]]"))
+            return element, card or not all(SLIDER.fullmatch(word) for word in words)
     return None, False
 
 

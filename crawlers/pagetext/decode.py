@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from w3lib.encoding import (
     html_body_declared_encoding,
     http_content_type_encoding,
@@ -277,3 +277,11 @@ def response_text(response: Response) -> str:
     """A response's text as every parser and command reads it (see ``decode``)."""
     content_type = response.headers.get(b"Content-Type") or b""
     return decode(response.body, content_type.decode("latin-1"))[0]
+
+
+def decoded(response: TextResponse) -> TextResponse:
+    """``response`` with its body as the text ``decode`` reads, in UTF-8: every parser then
+    reads the same text through ``response.text``, ``.css`` and ``.xpath`` (the crawl's
+    downloader middleware and the CLI both use this)."""
+    text = response_text(response)
+    return response.replace(body=text.encode("utf-8", "surrogatepass"), encoding="utf-8")

@@ -18,10 +18,11 @@ from scrapy.http import TextResponse
 
 from config import SiteConfig
 from crawlers import blocks
-from crawlers.encoding import page_text
 from crawlers.errors import LayoutChanged, PageBlocked
 from crawlers.extract.locale import parse_amount
 from crawlers.items import ListingPage, Money, ProductItem, SearchPage
+from crawlers.pagetext.decode import response_text
+from crawlers.pagetext.text import visible_text
 from crawlers.prices import to_iso
 
 SEARCH_PATH = "/s?k={keyword}&page={page}"
@@ -53,8 +54,7 @@ def market(url: str, site: SiteConfig) -> tuple[str | None, str | None]:
 def _text(node: Selector | list[Selector] | None) -> str:
     if not node:
         return ""
-    first = node[0] if isinstance(node, list) else node
-    return " ".join(" ".join(first.xpath(".//text()").getall()).split())
+    return visible_text(node[0] if isinstance(node, list) else node)
 
 
 def _price(node: Selector, currency: str | None, separator: str | None) -> tuple[Money | None,
@@ -137,7 +137,7 @@ def check_blocked(response: TextResponse, site: SiteConfig) -> None:
 def parse_search(response: TextResponse, site: SiteConfig) -> SearchPage:
     """Slots of one Amazon search result page in page order, with the sponsored flag."""
     check_blocked(response, site)
-    doc = Selector(text=page_text(response))
+    doc = Selector(text=response_text(response))
     currency, separator = market(response.url, site)
     nodes = [n for n in doc.css("div[data-component-type='s-search-result']")
              if (n.attrib.get("data-asin") or "").strip()]

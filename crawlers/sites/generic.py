@@ -22,6 +22,7 @@ from crawlers import blocks, fields
 from crawlers.errors import LayoutChanged
 from crawlers.extract import extract_product, schema
 from crawlers.items import ListingPage, Money, ProductItem, SearchPage
+from crawlers.pagetext.text import visible_text
 from crawlers.prices import parse_price
 
 SEARCH_PATH = ""
@@ -147,8 +148,7 @@ def read_entry(node: Node, response: TextResponse, site: SiteConfig,
 
 def _why_empty(response: TextResponse, page: PageSelectors) -> str:
     scripts = len(response.xpath("//script"))
-    text = len(" ".join(response.xpath(
-        "//body//text()[not(ancestor::script)]").getall()).split())
+    text = len(visible_text(response.selector).split())
     hint = ""
     if scripts and text < 400:
         hint = (f"; the page has {scripts} <script> blocks and little text, so it is probably "

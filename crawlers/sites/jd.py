@@ -25,10 +25,11 @@ from scrapy.http import TextResponse
 
 from config import SiteConfig
 from crawlers import blocks
-from crawlers.encoding import page_text
 from crawlers.errors import LayoutChanged
 from crawlers.fields import parse_count, parse_json
 from crawlers.items import ListingPage, Money, ProductItem, SearchPage
+from crawlers.pagetext.decode import response_text
+from crawlers.pagetext.text import visible_text
 from crawlers.prices import parse_price
 
 # JD's page numbers count half-pages (1, 3, 5, ...); the spider follows the page's own next link.
@@ -45,13 +46,11 @@ PRICE_SCRIPT = "price filled in by JavaScript"
 
 def _doc(response: TextResponse) -> Selector:
     """The page decoded strictly (GBK pages, pages whose meta charset lies)."""
-    return Selector(text=page_text(response))
+    return Selector(text=response_text(response))
 
 
 def _text(node: Selector | None) -> str:
-    if node is None:
-        return ""
-    return " ".join(" ".join(node.xpath(".//text()[not(ancestor::script)]").getall()).split())
+    return visible_text(node) if node is not None else ""
 
 
 def _price(node: Selector) -> Money:

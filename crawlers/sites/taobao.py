@@ -19,10 +19,10 @@ from scrapy.http import TextResponse
 
 from config import SiteConfig
 from crawlers import blocks
-from crawlers.encoding import page_text
 from crawlers.errors import LayoutChanged, PageBlocked
 from crawlers.fields import parse_count, parse_json
 from crawlers.items import ListingPage, Money, ProductItem, SearchPage
+from crawlers.pagetext.decode import response_text
 
 SEARCH_PATH = "https://s.taobao.com/search?q={keyword}&s={page}"
 PRODUCT_PATH = "https://detail.m.tmall.com/item.htm?id={id}"
@@ -103,7 +103,7 @@ def parse_search(response: TextResponse, site: SiteConfig) -> SearchPage:
     """Slots of one Taobao search page: the rendered result list (a browser session), else the
     embedded g_page_config (what a plain HTTP client got until 2018)."""
     blocks.check_blocked(response, site.block_markers)
-    text = page_text(response)
+    text = response_text(response)
     page = SearchPage()
     doc = Selector(text=text)
     _from_dom(doc, response, site, page)  # what the buyer sees, personalised slots included
@@ -188,7 +188,7 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
     """A Tmall mobile item page (its ``_DATA_Detail`` / ``_DATA_Mdskip`` scripts) or a Taobao
     sib JSONP answer."""
     blocks.check_blocked(response, site.block_markers)
-    text = page_text(response)
+    text = response_text(response)
     objects = {name: parse_json(body) for name, body in TMALL_OBJECTS.findall(text)}
     if isinstance(objects.get("Detail"), dict) and isinstance(objects.get("Mdskip"), dict):
         return item_from_tmall_data(objects["Detail"], objects["Mdskip"], site)
