@@ -174,6 +174,18 @@ FORMS: list[Row] = [
     ("KD 12.500", None, None, None, "12.500", None, "KWD"),
     ("1 299 рублей", None, "CNY", ",", "1299", None, "RUB"),
     ("500g", None, "CNY", None, "500", None, "CNY"),  # a unit after the amount is no currency
+    ("Children's 12.99", None, "USD", None, "12.99", None, "USD"),  # no "s" (SOS) in a word
+    ("R. 199", None, None, None, "199", None, "ZAR"),
+    ("dès le 12,99 €", "FR", None, ",", "12.99", None, "EUR"),  # "le" is also a currency
+    ("für den 12,99 €", "DE", None, ",", "12.99", None, "EUR"),
+    ("da 7.99", "IT", "EUR", ",", "7.99", None, "EUR"),  # Italian "from", not DA (DZD)
+    ("1.299 DA", None, None, ",", "1299", None, "DZD"),
+    ("Save up to 12", None, "CNY", None, "12", None, "CNY"),  # "up" is a CLDR symbol (UYW)
+    ("RMB: 1,299", None, None, None, "1299", None, "CNY"),
+    ('1,299 ש"ח', None, None, None, "1299", None, "ILS"),
+    ("P1,299.00", "PH", None, ".", "1299.00", None, "PHP"),
+    ("12,99 руб.", "BY", None, ",", "12.99", None, "BYN"),  # onliner.by style
+    ("1 299 جنيه", None, None, None, "1299", None, "EGP"),
     # separators: the text decides what it shows, the hint only "1,299" and "34.000"
     ("1,299", None, None, ",", "1.299", None, None),
     ("1,299", None, None, ".", "1299", None, None),
@@ -190,6 +202,7 @@ FORMS: list[Row] = [
     ("1'299.00 CHF", None, None, None, "1299.00", None, "CHF"),
     ("CHF 19.-", None, None, None, "19", None, "CHF"),
     ("35€99", None, None, None, "35.99", None, "EUR"),
+    ("99 € 79 €", None, None, None, "99", None, "EUR"),
     ("$.75", None, None, None, "0.75", None, "USD"),
     ("１２３円", None, None, None, "123", None, "JPY"),
     # garbage: no price, never 0

@@ -56,10 +56,10 @@ EXTRA: dict[str, tuple[str, ...]] = {
     "N$": ("NAD",),  # CLDR: $NA
     "J$": ("JMD",),  # CLDR: JM$
     "B$": ("BND",),  # CLDR: $BN
-    "руб.": ("RUB",),  # CLDR gives ₽ only
-    "рубль": ("RUB",),  # the word, in its three forms: 1 рубль, 2 рубля, 5 рублей
-    "рубля": ("RUB",),
-    "рублей": ("RUB",),
+    "руб.": ("RUB", "BYN"),  # CLDR gives ₽ and Br only; Belarusian shops write руб. too
+    "рубль": ("RUB", "BYN"),  # the word, in its three forms: 1 рубль, 2 рубля, 5 рублей
+    "рубля": ("RUB", "BYN"),
+    "рублей": ("RUB", "BYN"),
     "р.": ("RUB", "BYN"),  # CLDR: р. for the rouble of 1991-97 (RUR) only
     "б.р.": ("BYN",),  # "белорусских рублей", as 1k.by writes it
     "бел.руб.": ("BYN",),
@@ -80,11 +80,15 @@ EXTRA: dict[str, tuple[str, ...]] = {
     "تومان": ("IRR",),  # toman = 10 rials (see amount_factor)
     "toman": ("IRR",),
     "ريال": ("SAR", "QAR", "OMR", "YER", "IRR"),  # riyal/rial in Arabic script
+    "جنيه": ("EGP", "SDG", "SSP"),  # pound
+    "درهم": ("AED", "MAD"),  # dirham
+    "دينار": ("KWD", "BHD", "JOD", "IQD", "LYD", "TND", "DZD"),  # dinar
     "Rs": ("NPR",),  # CLDR has Rs for PKR, MUR, INR, SCR, LKR; Nepali shops write it too
     "Tk": ("BDT",),  # Bangladeshi shops writing in English (CLDR: ৳)
     "Ks": ("MMK",),  # Myanmar (CLDR: K)
     "ZK": ("ZMW",),  # Zambia (CLDR: K)
     "MT": ("MZN",),  # Mozambique (CLDR: MTn)
+    "P": ("PHP",),  # Philippine shops write P1,299 as well as ₱ (CLDR: P for BWP only)
     # The Gulf and North Africa writing in Latin letters (CLDR gives the Arabic forms)
     "KD": ("KWD",),
     "BD": ("BHD",),
@@ -124,6 +128,9 @@ PRIMARY: dict[str, str | None] = {
     "Br": None,  # Belarus (BYN) and Ethiopia (ETB) both write Br
     "Dh": None,  # the Emirates (AED) and Morocco (MAD)
     "Dhs": None,
+    "درهم": None,
+    "دينار": None,
+    "P": None,  # Botswana (BWP) or the Philippines (PHP)
     "Bs": None,  # Bolivia (BOB) and Venezuela (VES)
     "CFA": None,
     "ريال": None,
@@ -314,7 +321,12 @@ def decimal_separator(lang: str | None, country: str | None) -> str | None:
 
 # Where a text writes a currency: runs of letters, symbols and punctuation between digits and
 # spaces ("US", "$", "元/台", "б.р.", "ر.س").
-_WORD = re.compile(r"[^\s\d()\[\]{}:;,!?+=~|*\"'<>«»（）：，、。！？]+")
+_WORD = re.compile(r"[^\s\d()\[\]{}:;,!?+=~|*<>«»（）：，、。！？]+")
+
+
+# Words of the pages' languages that CLDR also gives as a symbol ("da 7,99 €": Italian, not the
+# Algerian dinar; "le", "den", "nu", "um"): in running text only when not all lowercase.
+_FUNCTION_WORDS = frozenset({"da", "le", "den", "nu", "um"})
 
 
 @dataclass(frozen=True)
@@ -322,7 +334,10 @@ class Mark:
     start: int
     end: int
     written: str  # as in the text: "US $", "Rs.", "元"
-    weak: bool  # a single Latin letter ("R 199", "Q 150"): a currency only right before the amount
+    # "sign": has a currency sign or is an ISO code in capitals ("€", "R$", "S/", "EUR");
+    # "word": letters only ("Rs.", "zł", "руб.", "元"), a currency only beside the amount;
+    # "letter": a single Latin letter ("R 199", "Q 150"), a currency only right before it
+    kind: str
 
 
 def _cjk(ch: str) -> bool:
@@ -360,10 +375,19 @@ def currency_marks(text: str) -> list[Mark]:
         if joined and prev is not None and _known(text[prev.start():word.end()]):
             if marks and marks[-1].start == prev.start():
                 marks.pop()
-            marks.append(Mark(prev.start(), word.end(), text[prev.start():word.end()], False))
+            marks.append(Mark(prev.start(), word.end(), text[prev.start():word.end()], "sign"))
             continue
         marks += _marks_in(word.group(), word.start())
     return marks
+
+
+def _kind(written: str, key: str) -> str:
+    if not key.replace(".", "").isalpha() or any(unicodedata.category(ch) == "Sc"
+                                                  for ch in written):
+        return "sign"
+    if len(written) == 3 and written.isascii() and written.isupper() and key.upper() in _codes():
+        return "sign"
+    return "letter" if len(key) == 1 and key.isascii() else "word"
 
 
 def _marks_in(word: str, offset: int) -> list[Mark]:
@@ -373,10 +397,15 @@ def _marks_in(word: str, offset: int) -> list[Mark]:
     while i < len(cuts) - 1:
         for j in range(len(cuts) - 1, i, -1):  # longest first
             part = word[cuts[i]:cuts[j]]
-            sign = len(part) == 1 and unicodedata.category(part) == "Sc"
-            if _known(part) or sign:
-                weak = len(normalise(part)) == 1 and part.isascii() and part.isalpha()
-                found.append(Mark(offset + cuts[i], offset + cuts[j], part, weak))
+            key = normalise(part)
+            kind = _kind(part, key)
+            if kind == "letter" and normalise(word) != key:
+                continue  # a lone letter is a word of its own: no "s" in "Children's"
+            if part.islower() and key in _FUNCTION_WORDS:
+                continue
+            unknown_sign = len(part) == 1 and unicodedata.category(part) == "Sc"
+            if _known(part) or unknown_sign:
+                found.append(Mark(offset + cuts[i], offset + cuts[j], part, kind))
                 i = j - 1
                 break
         i += 1

@@ -92,15 +92,26 @@ def _distance(mark: Mark, start: int, end: int) -> int:
     return max(start - mark.end, mark.start - end, 0)
 
 
+_KINDS = {"sign": 0, "word": 1, "letter": 2}
+
+
+def _counts(mark: Mark, start: int, end: int) -> bool:
+    """Signs count anywhere; words beside the amount ("Rs 22,300", "44 890 тг."); a lone letter
+    only right before it (after it, "500g" and "12 M" are units and sizes)."""
+    if mark.kind == "letter":
+        return mark.end <= start and start - mark.end <= 1
+    return mark.kind == "sign" or _distance(mark, start, end) <= 2
+
+
 def _currency_mark(marks: list[Mark], start: int, end: int) -> Mark | None:
-    """The currency written nearest the amount; a lone letter ("R 199") only right before it
-    (after it, "500g" and "12 M" are units and sizes). A shared symbol yields to a code or
-    unshared symbol beside the amount that it can mean ("MXN $1,299", "$12.99 CAD")."""
-    strong = [m for m in marks if not m.weak]
-    near = strong or [m for m in marks if m.end <= start and start - m.end <= 1]
+    """The currency written nearest the amount, a sign before a word ("le 12,99 €": French,
+    not the Egyptian pound). A shared symbol yields to a code or unshared symbol beside the
+    amount that it can mean ("MXN $1,299", "$12.99 CAD")."""
+    near = [m for m in marks if _counts(m, start, end)]
     if not near:
         return None
-    mark = min(near, key=lambda m: (_distance(m, start, end), -(m.end - m.start), m.start))
+    mark = min(near, key=lambda m: (_distance(m, start, end), _KINDS[m.kind],
+                                    -(m.end - m.start), m.start))
     shared = candidates(mark.written)
     for other in near:
         own = candidates(other.written)
@@ -191,7 +202,9 @@ def parse_price(text: str | int | float | Decimal | None, *, default_currency: s
     marks = currency_marks(work)
     numbers = list(_NUMBER.finditer(work))
     first = _main_number(work, numbers)
-    anchor = (first.start(), first.end()) if first else (0, len(work))
+    is_range = first is not None and _range(work, numbers, marks)
+    anchor = ((numbers[0].start(), numbers[-1].end()) if is_range else
+              (first.start(), first.end()) if first else (0, len(work)))
     mark = _currency_mark(marks, *anchor)
     currency = currency_of(mark.written if mark else None, country or _script_country(work),
                            default_currency)
@@ -201,7 +214,7 @@ def parse_price(text: str | int | float | Decimal | None, *, default_currency: s
         return ParsedPrice(None, None, currency, raw)  # "-1.00": not a price (JD: off sale)
     factor = amount_factor(mark.written if mark else None)
     precision = _precision(currency)
-    if _range(work, numbers, marks):
+    if is_range:
         low, high = (_scaled(_to_decimal(n.group(), decimal_separator, precision), work, n.end(),
                              factor) for n in numbers)
         if low is not None and high is not None and high >= low:
@@ -214,7 +227,7 @@ def parse_price(text: str | int | float | Decimal | None, *, default_currency: s
 def _amount(text: str, number: re.Match[str], numbers: list[re.Match[str]], hint: str | None,
             precision: int, structured: bool) -> Decimal | None:
     euro = re.match(r"\s?€\s?(\d\d)(?!\d)", text[number.end():])
-    if euro and len(numbers) == 2:  # "35€99": the euro sign as the decimal mark
+    if euro and len(numbers) == 2 and text.count("€") == 1:  # "35€99": € as the decimal mark
         whole = _to_decimal(number.group(), hint, precision)
         return whole + Decimal(f"0.{euro.group(1)}") if whole is not None else None
     apart = None if structured else _CENTS_APART.fullmatch(number.group())
