@@ -110,7 +110,7 @@ def main() -> None:
             lines.append(f"| {label} | {name} | {n} | {currency / n:.1%} | {amount / n:.1%} "
                          f"| {both / n:.1%} |")
     codes = {row[-1] for row in PAGES + FORMS if row[-1]}
-    print(f"{len(PAGES)} real-page strings, {len(FORMS)} issue formats, "
+    print(f"{len(PAGES)} real-page strings, {len(FORMS)} format cases, "
           f"{len(codes)} currencies\n")
     print("\n".join(lines))
 
