@@ -1,4 +1,5 @@
-"""Pure converters from the text a page shows to typed values: counts, ratings, stock.
+"""Pure converters from the text a page shows to typed values: counts, ratings, JSON.
+(Stock wording lives in ``crawlers.pagetext.stock``, prices in ``crawlers.pagetext.price``.)
 
 Site-independent: they know number formats and words in several languages, never a site.
 """
@@ -13,16 +14,6 @@ from typing import Any
 _MULTIPLIERS = {"万": 10_000, "w": 10_000, "千": 1_000, "k": 1_000, "m": 1_000_000, "亿": 10**8}
 _COUNT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(万|千|亿|[kKmMwW](?![a-zA-Z]))?")
 _WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
-
-OUT_OF_STOCK = ("out of stock", "sold out", "unavailable", "currently unavailable", "no stock",
-                "nicht verfügbar", "ausverkauft", "agotado", "épuisé", "rupture de stock",
-                "在庫切れ", "无货", "缺货", "售罄", "已售完", "已下架", "暂时无货", "已抢光")
-IN_STOCK = ("in stock", "available", "add to cart", "add to basket", "buy now", "auf lager",
-            "en stock", "disponible", "在庫あり", "有货", "现货", "库存充足", "立即购买",
-            "加入购物车")
-_STOCK_COUNT = re.compile(
-    r"(\d[\d,]*)\s*(?:available|in stock|left|件|台|个)|(?:库存|仅剩|stock:?)\s*(\d[\d,]*)",
-    re.IGNORECASE)
 
 
 def parse_count(text: str | None) -> int | None:
@@ -73,23 +64,3 @@ def parse_rating(text: str | None) -> Decimal | None:
         if word in _WORDS:
             return Decimal(_WORDS[word])
     return None
-
-
-def parse_stock(text: str | None) -> tuple[bool | None, int | None]:
-    """(in stock?, how many) from availability text; (None, None) when it says nothing."""
-    if not text:
-        return None, None
-    lowered = " ".join(text.lower().split())
-    count_match = _STOCK_COUNT.search(lowered)
-    count = None
-    if count_match:
-        count = int((count_match.group(1) or count_match.group(2)).replace(",", ""))
-    if any(word in lowered for word in OUT_OF_STOCK):
-        return False, 0 if count is None else count
-    if count is not None:
-        return count > 0, count
-    if any(word in lowered for word in IN_STOCK):
-        return True, None
-    if "instock" in lowered.replace(" ", "").replace("_", ""):
-        return True, None
-    return None, None

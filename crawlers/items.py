@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from crawlers.pagetext.stock import StockState, in_stock
+
 
 @dataclass
 class Money:
@@ -41,6 +43,15 @@ class ProductItem:
     shop: str | None = None
     brand: str | None = None
     from_product_page: bool = False
+
+    def set_stock(self, state: StockState, count: int | None = None) -> None:
+        """Record what the page says about stock (``crawlers.pagetext.stock``); an unknown
+        state leaves what another source of the page said."""
+        if state is StockState.UNKNOWN:
+            return
+        self.stock_state, self.in_stock = state.value, in_stock(state)
+        if count is not None:
+            self.stock_count = count
 
 
 @dataclass

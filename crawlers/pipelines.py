@@ -128,6 +128,9 @@ class DatabasePipeline:
             for i in items if isinstance(i, RankItem)])
 
 
+STATE_OF_FLAG: dict[bool | None, str] = {True: "in_stock", False: "out_of_stock"}
+
+
 def _snapshot_row(item: ProductItem, run_id: int, product_id: int, attempt: int) -> dict[str, Any]:
     price, list_price = item.price, item.list_price
     return {
@@ -138,7 +141,9 @@ def _snapshot_row(item: ProductItem, run_id: int, product_id: int, attempt: int)
         "list_price_high": item.list_price_high.amount if item.list_price_high else None,
         "currency": (price.currency if price else None),
         "price_raw": price.raw if price else None,
-        "in_stock": item.in_stock, "stock_state": item.stock_state,
+        "in_stock": item.in_stock,
+        # adapters that read a quantity or a flag (Taobao) set in_stock only
+        "stock_state": item.stock_state or STATE_OF_FLAG.get(item.in_stock),
         "stock_count": item.stock_count,
         "from_page": item.from_product_page, "sales_count": item.sales_count, "rating": item.rating,
         "review_count": item.review_count, "title": item.title,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -163,3 +164,30 @@ def test_extract_a_saved_product_page_without_url_keeps_its_real_id(
     assert code == 0
     assert (item["id"], item["price"], item["currency"]) == (expected, "1999.00", "CNY")
     assert not item["id"].startswith("h")
+
+
+@pytest.mark.parametrize(("availability", "label", "state", "in_stock"), [
+    ("https://schema.org/PreOrder", "", "preorder", None),
+    ("https://schema.org/BackOrder", "", "backorder", None),
+    ("https://schema.org/LimitedAvailability", "", "in_stock", True),
+    ("", "Nicht auf Lager", "out_of_stock", False),
+    ("", "not available", "out_of_stock", False),
+    ("", "无货", "out_of_stock", False),
+])
+def test_a_product_page_keeps_its_stock_state(availability: str, label: str, state: str,
+                                              in_stock: bool | None) -> None:
+    """A pre-order is not a stock-out: the state is stored, in_stock only says yes or no."""
+    from scrapy.http import HtmlResponse
+
+    from config import PageSelectors, SiteConfig
+    from crawlers.sites import generic
+
+    offer = f', "availability": "{availability}"' if availability else ""
+    html = re.sub(r',\s*"availability": "[^"]*"', offer, PRODUCT_WITH_SKU)
+    assert (availability or "InStock") in html if availability else "InStock" not in html
+    html = html.replace("</body>", f"<p class='stock'>{label}</p></body>")
+    site = SiteConfig(name="s", adapter="generic", base_url="https://shop.test",
+                      product=PageSelectors(stock=".stock"))
+    item = generic.parse_product(HtmlResponse("https://shop.test/item/1.html",
+                                              body=html.encode("utf-8")), site)
+    assert (item.stock_state, item.in_stock) == (state, in_stock)

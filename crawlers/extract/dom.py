@@ -11,6 +11,7 @@ from decimal import Decimal
 from parsel import Selector, SelectorList
 
 from crawlers.extract.locale import parse_amount
+from crawlers.pagetext.stock import StockState, read_stock
 from crawlers.pagetext.text import visible_text
 
 PRICE_HINT = re.compile(r"price|preis|prix|precio|prezzo|cena|цена|价|kaina|hinta|pris",
@@ -32,18 +33,6 @@ CURRENCY_MARK = re.compile(r"[$€£¥￥₹₽₩₫฿₺₱₴₦₪]|\b(?:US
                            r"JPY|CNY|RMB|INR|BRL|CAD|AUD|HUF|RON|TRY|HRK|KZT|UAH|BGN|руб|zł|kr|Kč|"
                            r"Ft|lei|kn|тг|грн|лв|₸|元)(?!\w)", re.I)
 PRICE_SHAPED = re.compile(r"\d[.,]\d{2}(?!\d)")  # "5499.00", "19,90": cents, not a count
-BUY_TEXT = re.compile(r"add to (cart|bag|basket|trolley)|buy now|in den (warenkorb|einkaufswagen)|"
-                      r"ajouter au panier|añadir a la cesta|agregar al carrito|aggiungi al "
-                      r"carrello|в корзину|do koszyka|加入购物车|立即购买|カートに入れる|"
-                      r"toevoegen aan winkelwagen|lägg i varukorgen|adicionar ao carrinho",
-                      re.I)
-OUT_TEXT = re.compile(r"out of stock|sold out|currently unavailable|not available|"
-                      r"no longer available|temporarily unavailable|actuellement indisponible|"
-                      r"indisponible|no disponible|temporaneamente non disponibile|"
-                      r"nicht (mehr )?verfügbar|ausverkauft|agotado|épuisé|rupture de stock|"
-                      r"esaurito|non disponibile|нет в наличии|brak w magazynie|niedostępny|"
-                      r"无货|缺货|售罄|已售完|在庫切れ|uitverkocht|slutsåld|esgotado|indisponível",
-                      re.I)
 LABELS = (r"SKU|ASIN|(?:\w+\s)?Item\s*(?:#|No\.?|number)|Art(?:ikel)?\.?\s*-?\s*Nr\.?|"
           r"Artikelnummer|Numero oggetto|Numéro de l'objet|Número de artículo|Артикул|"
           r"Код(?:\s+товара)?|Product\s*(?:code|ID|#)|Post\s*id|"
@@ -342,20 +331,26 @@ def _hidden(node: Selector) -> bool:
     return bool(node.xpath(HIDDEN))
 
 
+def _buy_label(label: str) -> bool:
+    """A buy button's label ("Add to cart", 加入购物车): it reads as in stock, and short."""
+    return len(label) <= 40 and read_stock(label)[0] is StockState.IN_STOCK
+
+
 def availability_from_page(doc: Selector) -> str | None:
     """OutOfStock when the buy area says so; InStock when an enabled buy button is there."""
     buttons = doc.xpath("//button | //input[@type='submit'] | //a[contains(@class, 'button') "
                         "or contains(@class, 'btn')]")
     for button in buttons:
         label = _text(button) or str(button.attrib.get("value", ""))
-        if BUY_TEXT.search(label) and not ASIDE_HINT.search(_ancestry(button)):
+        if _buy_label(label) and not ASIDE_HINT.search(_ancestry(button)):
             disabled = "disabled" in button.attrib or "disabled" in button.attrib.get("class", "")
             return "OutOfStock" if disabled else "InStock"
     labels: list[tuple[str, bool]] = []
     for node in doc.xpath("//body//*[not(self::script or self::style or self::option)]"
                           "[text()[normalize-space()]]"):
         own = " ".join(" ".join(node.xpath("text()").getall()).split())
-        if own and len(own) < 60 and OUT_TEXT.search(own) and not _hidden(node):
+        if (own and len(own) < 60 and read_stock(own)[0] is StockState.OUT_OF_STOCK
+                and not _hidden(node)):
             labels.append((own.lower(), not ASIDE_HINT.search(_ancestry(node))))
     # A stock label also printed in related-product lists is a list's label, not this product's.
     listed = {text for text, main in labels if not main}

@@ -13,6 +13,7 @@ from parsel import Selector
 
 from crawlers.extract import dom, schema
 from crawlers.extract.locale import decimal_separator, local_currency, parse_amount
+from crawlers.pagetext.stock import schema_name, schema_stock
 from crawlers.prices import SHARED, to_iso
 
 SURE_SCORE = 12.0  # a currency-marked price right beside the main title (see dom.price_candidates)
@@ -44,7 +45,7 @@ class Extraction:
     currency: str | None = None
     list_price: Decimal | None = None
     sku: str | None = None
-    availability: str | None = None  # "InStock" / "OutOfStock"
+    availability: str | None = None  # schema.org's name: InStock, OutOfStock, PreOrder, …
     methods: dict[str, str] = field(default_factory=dict)
 
     def offer(self, name: str, value: Any, method: str) -> None:
@@ -73,6 +74,11 @@ def _amount(value: Any, separator: str | None) -> tuple[Decimal | None, str | No
     return (amount if amount is not None and amount > 0 else None), currency
 
 
+def _availability(value: Any) -> str | None:
+    """A structured availability value as schema.org names it; None where it says nothing."""
+    return schema_name(schema_stock(value)) if value not in (None, "") else None
+
+
 def _offer_amount(offer: dict[str, Any], page: PageLocale) -> Decimal | None:
     return _amount(offer.get("price", offer.get("lowPrice")), page.separator)[0]
 
@@ -96,7 +102,7 @@ def _from_schema(result: Extraction, found: list[tuple[str, dict[str, Any]]], do
         method = f"schema.org {syntax}"
         result.offer("title", schema.name_of(product.get("name")), method)
         result.offer("sku", _code(product.get("sku") or product.get("productID")), method)
-        states = [schema.availability(o.get("availability")) for o in schema.offers(product)]
+        states = [_availability(o.get("availability")) for o in schema.offers(product)]
         if "InStock" in states:  # one variant in stock: the product can be bought
             result.offer("availability", "InStock", method)
         all_offers = schema.offers(product)
@@ -117,8 +123,7 @@ def _from_schema(result: Extraction, found: list[tuple[str, dict[str, Any]]], do
             result.offer("price", amount, method)
             if amount is not None:
                 result.offer("currency", page.iso(str(currency or written or "")), method)
-            result.offer("availability", schema.availability(offer.get("availability")),
-                         method)
+            result.offer("availability", _availability(offer.get("availability")), method)
             result.offer("sku", _code(offer.get("sku")), method)
 
 
@@ -130,7 +135,7 @@ def _from_meta(result: Extraction, doc: Selector, page: PageLocale) -> None:
         currency = schema.meta(doc, "product:price:currency", "og:price:currency",
                                "priceCurrency", "currency") or written
         result.offer("currency", page.iso(currency or ""), "meta tags")
-    result.offer("availability", schema.availability(
+    result.offer("availability", _availability(
         schema.meta(doc, "product:availability", "og:availability", "availability")),
         "meta tags")
     result.offer("sku", schema.meta(doc, "product:retailer_item_id", "product:sku", "sku"),

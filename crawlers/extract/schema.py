@@ -12,28 +12,6 @@ from parsel import Selector
 
 PRODUCT_TYPES = {"product", "productgroup", "individualproduct", "productmodel", "vehicle",
                  "book", "car"}
-IN_STOCK = {"instock", "limitedavailability", "onlineonly", "instoreonly", "presale",
-            "preorder", "backorder", "in stock", "in_stock", "available", "true"}
-OUT_OF_STOCK = {"outofstock", "soldout", "discontinued", "out of stock", "out_of_stock", "oos",
-                "unavailable", "false"}
-
-
-def availability(value: Any) -> str | None:
-    """schema.org or meta availability -> 'InStock' / 'OutOfStock' / None."""
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if isinstance(value, dict):
-        value = value.get("@id") or value.get("name")
-    if value is None:
-        return None
-    text = str(value).strip().rstrip("/").rsplit("/", 1)[-1].lower()
-    if text in IN_STOCK:
-        return "InStock"
-    if text in OUT_OF_STOCK:
-        return "OutOfStock"
-    return None
-
-
 def _types(entry: dict[str, Any]) -> set[str]:
     kind = entry.get("@type")
     kinds = kind if isinstance(kind, list) else [kind]

@@ -317,3 +317,12 @@ def schema_stock(value: object) -> StockState:
 def in_stock(state: StockState) -> bool | None:
     """True in stock, False out of stock, None otherwise: a pre-order is not a stock-out."""
     return {StockState.IN_STOCK: True, StockState.OUT_OF_STOCK: False}.get(state)
+
+
+SCHEMA_NAMES = {StockState.IN_STOCK: "InStock", StockState.OUT_OF_STOCK: "OutOfStock",
+                StockState.PREORDER: "PreOrder", StockState.BACKORDER: "BackOrder"}
+
+
+def schema_name(state: StockState) -> str | None:
+    """The schema.org name of a state ("InStock", "PreOrder"); None for unknown."""
+    return SCHEMA_NAMES.get(state)

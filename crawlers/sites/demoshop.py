@@ -12,10 +12,11 @@ from decimal import Decimal, InvalidOperation
 from scrapy.http import HtmlResponse, TextResponse
 
 from config import SiteConfig
-from crawlers import blocks, fields
+from crawlers import blocks
 from crawlers.errors import LayoutChanged, PageBlocked
 from crawlers.extract import schema
 from crawlers.items import ListingPage, ProductItem, SearchPage
+from crawlers.pagetext.stock import StockState, in_stock, read_stock, schema_stock
 from crawlers.prices import parse_price
 
 SEARCH_PATH = "/search?q={keyword}&page={page}"
@@ -67,7 +68,7 @@ def parse_search(response: TextResponse, site: SiteConfig) -> SearchPage:
             sales_count=_int(node.css(".sales::text").get()),
             rating=_decimal(node.css(".rating::text").get()),
         )
-        item.in_stock, item.stock_count = fields.parse_stock(node.css(".stock::text").get())
+        item.set_stock(*read_stock(node.css(".stock::text").get()))
         sponsored = "ad" in node.attrib.get("class", "").split() or bool(node.css(".ad-tag"))
         page.products.append((item, sponsored))
     next_href = response.css(".pager a.next::attr(href)").get()
@@ -90,13 +91,9 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
     price = (parse_price(str(price_text), str(offer.get("priceCurrency") or currency))
              if price_text is not None else parse_price(response.css(".price::text").get(),
                                                         currency))
-    availability = str(offer.get("availability") or "")
-    in_stock: bool | None
-    if availability:
-        in_stock = availability.rstrip("/").rsplit("/", 1)[-1] == "InStock"
-    else:
-        stock_text = response.css(".stock::text").get() or ""
-        in_stock = True if "有货" in stock_text else False if "无货" in stock_text else None
+    state = schema_stock(offer.get("availability"))
+    if state is StockState.UNKNOWN:
+        state = read_stock(response.css(".stock::text").get())[0]
     rating = ld.get("aggregateRating") or {}
     rating = rating if isinstance(rating, dict) else {}
     brand = ld.get("brand")
@@ -108,7 +105,8 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
         title=str(ld.get("name") or response.css("h1.title::text").get("")).strip() or None,
         price=price,
         list_price=parse_price(response.css(".list-price::text").get(), currency),
-        in_stock=in_stock,
+        in_stock=in_stock(state),
+        stock_state=None if state is StockState.UNKNOWN else state.value,
         sales_count=_int(response.css(".sales::attr(data-value)").get()),
         rating=_decimal(rating.get("ratingValue")),
         review_count=_int(str(rating.get("reviewCount") or "")),

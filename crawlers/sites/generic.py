@@ -22,6 +22,7 @@ from crawlers import blocks, fields
 from crawlers.errors import LayoutChanged
 from crawlers.extract import extract_product, schema
 from crawlers.items import ListingPage, Money, ProductItem, SearchPage
+from crawlers.pagetext.stock import read_stock, schema_stock
 from crawlers.pagetext.text import visible_text
 from crawlers.prices import parse_price
 
@@ -128,22 +129,21 @@ def read_entry(node: Node, response: TextResponse, site: SiteConfig,
     raw_id = select_text(node, page.id) if page.id else link
     external_id = _id(raw_id, page.id_pattern)
     title = select_text(node, page.title)
-    in_stock, stock_count = fields.parse_stock(select_text(node, page.stock))
-    return ProductItem(
+    item = ProductItem(
         site=site.name,
         external_id=external_id or _fallback_id(link, title),
         url=link,
         title=title,
         price=parse_price(select_text(node, page.price), site.currency),
         list_price=parse_price(select_text(node, page.list_price), site.currency),
-        in_stock=in_stock,
-        stock_count=stock_count,
         sales_count=fields.parse_count(select_text(node, page.sales)),
         rating=fields.parse_rating(select_text(node, page.rating)),
         review_count=fields.parse_count(select_text(node, page.reviews)),
         shop=select_text(node, page.shop),
         brand=select_text(node, page.brand),
     )
+    item.set_stock(*read_stock(select_text(node, page.stock)))
+    return item
 
 
 def _why_empty(response: TextResponse, page: PageSelectors) -> str:
@@ -251,9 +251,7 @@ def _apply_schema(item: ProductItem, data: dict[str, Any], site: SiteConfig) -> 
         low, high = schema.price_range(offer)
         if "price" not in offer and low is not None:  # variants: a range, not one price
             item.price_high = parse_price(str(high), currency)
-    state = schema.availability(offer.get("availability"))
-    if state is not None:
-        item.in_stock = state == "InStock"
+    item.set_stock(schema_stock(offer.get("availability")))
     rating = schema.first(data.get("aggregateRating")) or {}
     if isinstance(rating, dict):
         item.rating = fields.parse_rating(str(rating.get("ratingValue") or "")) or item.rating
@@ -274,8 +272,8 @@ def _fill_from_extractor(item: ProductItem, response: TextResponse, site: SiteCo
                            f"{found.price} ({found.methods.get('price')})")
     if item.list_price is None and found.list_price is not None:
         item.list_price = Money(found.list_price, found.currency or site.currency, None)
-    if item.in_stock is None and found.availability is not None:
-        item.in_stock = found.availability == "InStock"
+    if item.stock_state is None:
+        item.set_stock(schema_stock(found.availability))
 
 
 def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:

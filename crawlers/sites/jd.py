@@ -29,6 +29,7 @@ from crawlers.errors import LayoutChanged
 from crawlers.fields import parse_count, parse_json
 from crawlers.items import ListingPage, Money, ProductItem, SearchPage
 from crawlers.pagetext.decode import response_text
+from crawlers.pagetext.stock import StockState, read_stock
 from crawlers.pagetext.text import visible_text
 from crawlers.prices import parse_price
 
@@ -93,15 +94,11 @@ def _shop(node: Selector) -> str | None:
     return None
 
 
-def _stock(node: Selector) -> bool | None:
+def _stock(node: Selector) -> tuple[StockState, int | None]:
     text = _text(node.css(".p-stock, .stocklist")[0]) if node.css(".p-stock, .stocklist") else ""
     if text.startswith("海外"):
-        return None  # "海外无货": what a viewer abroad is told, not the stock at home
-    if "无货" in text:
-        return False
-    if "有货" in text:
-        return True
-    return None
+        return StockState.UNKNOWN, None  # "海外无货": told a viewer abroad, not the stock at home
+    return read_stock(text)
 
 
 def _sponsored(node: Selector) -> bool:
@@ -140,12 +137,12 @@ def parse_search(response: TextResponse, site: SiteConfig) -> SearchPage:
             title=_title(node),
             price=_price(node),
             list_price=parse_price(node.css(".p-market del::text").get(), "CNY"),
-            in_stock=_stock(node),
             # "已有3277人评价", "50+", "1.2万+"
             review_count=parse_count(_text(node.css(".p-commit strong, .extra a")[0])
                                      if node.css(".p-commit strong, .extra a") else None),
             shop=_shop(node),
         )
+        item.set_stock(*_stock(node))
         if item.list_price is not None and not item.list_price.amount:
             item.list_price = None  # "定价：￥0.00": no list price
         page.products.append((item, _sponsored(node)))
