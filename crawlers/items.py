@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from crawlers.pagetext.price import parse_price
 from crawlers.pagetext.stock import StockState, in_stock
 
 
@@ -18,6 +19,29 @@ class Money:
     amount: Decimal | None
     currency: str | None
     raw: str | None
+
+    @classmethod
+    def parse(cls, text: str | int | float | Decimal | None, default_currency: str | None = None,
+              *, country: str | None = None, separator: str | None = None,
+              structured: bool = False) -> Money | None:
+        """A price as shown (``crawlers.pagetext.price``): None for no text, an unknown
+        amount for text with no readable price; the site's ``default_currency`` only where
+        the text shows none."""
+        parsed = parse_price(text, default_currency=default_currency, country=country,
+                             decimal_separator=separator, structured=structured)
+        return None if parsed is None else cls(parsed.amount, parsed.currency, parsed.raw)
+
+    @classmethod
+    def parse_range(cls, text: str | None, default_currency: str | None = None, *,
+                    country: str | None = None, separator: str | None = None
+                    ) -> tuple[Money | None, Money | None]:
+        """(low, high) of a price that may be a range ("1399-1699"); high None for one price."""
+        parsed = parse_price(text, default_currency=default_currency, country=country,
+                             decimal_separator=separator)
+        if parsed is None:
+            return None, None
+        high = cls(parsed.high, parsed.currency, parsed.raw) if parsed.high is not None else None
+        return cls(parsed.amount, parsed.currency, parsed.raw), high
 
 
 @dataclass

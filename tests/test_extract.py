@@ -11,8 +11,9 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from crawlers.extract import extract_product
-from crawlers.extract.locale import decimal_separator, parse_amount
+from crawlers.pagetext.currency import country_of_url, decimal_separator
 from crawlers.pagetext.decode import response_text
+from crawlers.pagetext.price import parse_price
 from monitor.cli import main
 from tests.conftest import realpages
 
@@ -95,7 +96,9 @@ def test_gbk_bytes_behind_a_utf8_declaration_read_like_the_utf8_page() -> None:
 def test_prices_follow_the_page_locale(
     text: str, lang: str | None, url: str | None, amount: Decimal
 ) -> None:
-    assert parse_amount(text, decimal_separator(lang, url))[0] == amount
+    separator = decimal_separator(lang, country_of_url(url))
+    parsed = parse_price(text, decimal_separator=separator)
+    assert parsed is not None and parsed.amount == amount
 
 
 def test_counts_and_fees_are_not_prices() -> None:

@@ -316,3 +316,14 @@ def test_urls_and_languages_never_raise(text: str | None, lang: str | None) -> N
     country = country_of_url(text)
     assert country is None or (len(country) == 2 and country.isupper())
     assert decimal_separator(lang, country) in (None, ",", ".")
+
+
+def test_the_shipped_cldr_extract_is_babels_own() -> None:
+    """The symbol table's CLDR facts ship extracted (a crawl process would spend a second
+    reading every locale); they must be what Babel says: after a Babel upgrade, run
+    `python -m crawlers.pagetext.currency`."""
+    import json
+
+    from crawlers.pagetext.currency import CLDR_DATA, cldr_extract
+
+    assert json.loads(CLDR_DATA.read_text("utf-8")) == cldr_extract()

@@ -211,6 +211,10 @@ FORMS: list[Row] = [
     ("免费", None, "CNY", None, None, None, "CNY"),
     ("--", None, None, None, None, None, None),
     ("N/A", None, None, None, None, None, None),
+    # digits of a word are no amount: a template placeholder (rakuten.html), a model number
+    ("#ITEMPRICE1#円", "JP", None, None, None, None, "JPY"),
+    ("T5 Plus", None, "CNY", None, None, None, "CNY"),
+    ("RM12.90", "MY", None, None, "12.90", None, "MYR"),
     ("¥-", None, "CNY", None, None, None, "CNY"),
     ("-1.00", None, "CNY", None, None, None, "CNY"),  # JD's price service: off sale
     ("50% OFF", None, None, None, None, None, None),

@@ -136,7 +136,8 @@ def test_amazon_search_pages_of_seven_countries(name: str) -> None:
     assert sum(sponsored for _, sponsored in page.products) == expected["sponsored"]
     first, _ = page.products[0]
     assert first.external_id == expected["first_id"]
-    currency, _separator = amazon.market(expected["url"], AMAZON)
+    country, _separator = amazon.market(expected["url"], AMAZON)
+    currency = amazon.market_currency(country, AMAZON)
     priced = [item.price for item, _ in page.products if item.price and item.price.amount]
     assert priced and all(price.currency == currency for price in priced)
     if expected["first"]:

@@ -14,15 +14,19 @@ say the tests pass, not how it generalises; the project's kept-back strings meas
 
 The old code gets the same knowledge: the site default, else the country's currency from
 ``crawlers.extract.locale.TLD_CURRENCY`` (the shared-symbol default its callers passed), and
-the hint where it takes one (``parse_amount``; ``crawlers.prices.parse_price`` takes none).
+the hint where it takes one (``parse_amount``; ``crawlers.prices.parse_price`` takes none);
+both modules are read from git at commit OLD, as they were before they were removed.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
+import types
 from collections.abc import Callable
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +36,18 @@ from crawlers.pagetext.price import parse_price  # noqa: E402
 from tests.test_pagetext_price import FORMS, PAGES, Row  # noqa: E402
 
 Result = tuple[Decimal | None, Decimal | None, str | None]  # amount, high, currency
+# the last commit with crawlers/prices.py and crawlers/extract/locale.py
+OLD = "f399c2a0b9daa23d9754c95444a69188af5cbf98"
+
+
+@cache
+def _old_module(path: str) -> types.ModuleType:
+    """A module as it was at commit OLD (the old code is gone from the tree; needs git)."""
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{OLD}:{path}"], check=True,
+                            capture_output=True, text=True).stdout
+    module = types.ModuleType(path.replace("/", ".").removesuffix(".py"))
+    exec(compile(source, path, "exec"), module.__dict__)
+    return module
 Parser = Callable[[Row], Result]
 
 
@@ -43,25 +59,20 @@ def new(row: Row) -> Result:
 
 
 def _old_default(row: Row) -> str | None:
-    from crawlers.extract.locale import TLD_CURRENCY
-
     _text, country, default, *_ = row
-    return default or TLD_CURRENCY.get((country or "").lower())
+    return default or _old_module("crawlers/extract/locale.py").TLD_CURRENCY.get(
+        (country or "").lower())
 
 
 def old_parse_price(row: Row) -> Result:
-    from crawlers.prices import parse_price as old
-
-    money = old(row[0], _old_default(row))
+    money = _old_module("crawlers/prices.py").parse_price(row[0], _old_default(row))
     return (money.amount, None, money.currency) if money else (None, None, None)
 
 
 def old_parse_amount(row: Row) -> Result:
-    from crawlers.extract.locale import parse_amount
-    from crawlers.prices import to_iso
-
-    amount, written = parse_amount(row[0], row[3])
-    return amount, None, to_iso(written or "", _old_default(row))
+    amount, written = _old_module("crawlers/extract/locale.py").parse_amount(row[0], row[3])
+    return amount, None, _old_module("crawlers/prices.py").to_iso(written or "",
+                                                                 _old_default(row))
 
 
 PARSERS: dict[str, Parser] = {

@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from parsel import Selector, SelectorList
 
-from crawlers.extract.locale import parse_amount
+from crawlers.pagetext.currency import currency_marks
+from crawlers.pagetext.price import parse_price
 from crawlers.pagetext.stock import StockState, read_stock
 from crawlers.pagetext.text import visible_text
 
@@ -29,9 +30,6 @@ ASIDE_HINT = re.compile(r"(?<![a-z])(?<!no-)(?:related|recommend\w*|similar|caro
                         r"cross-?sell|recently|also-?(?:bought|viewed|like)\w*|footer|nav|navbar|"
                         r"navigation|menu|megamenu|bundle|accessor\w*|sponsor\w*|suggest\w*|"
                         r"slider|swiper|breadcrumbs?)(?![a-z])", re.I)
-CURRENCY_MARK = re.compile(r"[$€£¥￥₹₽₩₫฿₺₱₴₦₪]|\b(?:USD|EUR|GBP|CHF|SEK|NOK|DKK|PLN|CZK|RUB|"
-                           r"JPY|CNY|RMB|INR|BRL|CAD|AUD|HUF|RON|TRY|HRK|KZT|UAH|BGN|руб|zł|kr|Kč|"
-                           r"Ft|lei|kn|тг|грн|лв|₸|元)(?!\w)", re.I)
 PRICE_SHAPED = re.compile(r"\d[.,]\d{2}(?!\d)")  # "5499.00", "19,90": cents, not a count
 LABELS = (r"SKU|ASIN|(?:\w+\s)?Item\s*(?:#|No\.?|number)|Art(?:ikel)?\.?\s*-?\s*Nr\.?|"
           r"Artikelnummer|Numero oggetto|Numéro de l'objet|Número de artículo|Артикул|"
@@ -121,7 +119,7 @@ def _labelled_price(node: Selector) -> bool:
     if not re.fullmatch(r"[\d.,\s]+", own or "x"):
         return False
     context = _parent_text(node)
-    return len(context) <= 40 and bool(PRICE_WORD.search(context) and CURRENCY_MARK.search(context))
+    return len(context) <= 40 and bool(PRICE_WORD.search(context) and currency_marks(context))
 
 
 AMOUNT = re.compile(r"\d[\d.,\s]*\d|\d")
@@ -131,7 +129,7 @@ def _several_amounts(text: str) -> bool:
     """'Buy 5 for 699 each, was 5,400, save 1,905': a sentence of several amounts (its parts,
     where they are elements, are candidates of their own); unsure as a whole."""
     amounts = {a.strip() for a in AMOUNT.findall(text)}
-    return len(amounts) > 2 or (len(amounts) == 2 and len(CURRENCY_MARK.findall(text)) >= 2)
+    return len(amounts) > 2 or (len(amounts) == 2 and len(currency_marks(text)) >= 2)
 
 
 def _net_of_tax(node: Selector) -> bool:
@@ -166,7 +164,8 @@ def _shape(node: Selector) -> str:
     return "/".join(f"{p.root.tag}.{p.attrib.get('class', '')}" for p in path)
 
 
-def price_candidates(doc: Selector, separator: str | None) -> list[PriceCandidate]:
+def price_candidates(doc: Selector, separator: str | None,
+                     country: str | None = None) -> list[PriceCandidate]:
     """Elements whose class/id/itemprop says price, with their parsed amounts, scored."""
     order = _position(doc)
     title = main_title(doc)
@@ -182,11 +181,11 @@ def price_candidates(doc: Selector, separator: str | None) -> list[PriceCandidat
         if (not text or len(text) > 40 or not re.search(r"\d", text)
                 or NOT_PRICE_TEXT.search(text) or _several_amounts(text)):
             continue
-        amount, currency = parse_amount(text, separator)
+        parsed = parse_price(text, country=country, decimal_separator=separator)
+        amount, currency = (parsed.amount, parsed.currency) if parsed else (None, None)
         if amount is None or amount <= 0:
             continue
-        mark = CURRENCY_MARK.search(text)
-        currency = currency or (mark.group() if mark else None)  # price-parser lacks "Kn", "тг"
+        mark = bool(currency_marks(text))
         if not (mark or "itemprop" in node.attrib
                 or PRICE_SHAPED.search(text) or _labelled_price(node)):
             continue  # a bare count near "price" (a quantity, a page number) is not a price

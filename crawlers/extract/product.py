@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 from parsel import Selector
 
 from crawlers.extract import dom, schema
-from crawlers.extract.locale import decimal_separator, local_currency, parse_amount
+from crawlers.pagetext.currency import country_of_url, currency_of, decimal_separator
+from crawlers.pagetext.price import parse_price
 from crawlers.pagetext.stock import schema_name, schema_stock
-from crawlers.prices import SHARED, to_iso
 
 SURE_SCORE = 12.0  # a currency-marked price right beside the main title (see dom.price_candidates)
 FIELDS = ("title", "price", "price_high", "currency", "list_price", "sku", "availability")
@@ -26,15 +26,11 @@ STATE_SCRIPTS = re.compile(
 @dataclass(frozen=True)
 class PageLocale:
     separator: str | None  # the decimal separator where the page's language or domain says
-    currency: str | None  # the shop country's currency, for symbols several currencies share
+    country: str | None  # the shop's country (its domain), for symbols several share
 
-    def iso(self, written: str) -> str | None:
-        """ISO code of a currency as written; a symbol several currencies share ("$", "元")
-        means the shop country's currency where that is one of them, else its usual one."""
-        symbol = "".join(written.split())
-        if self.currency and self.currency in SHARED.get(symbol, ()):
-            return self.currency
-        return to_iso(symbol)
+    def iso(self, written: str | None) -> str | None:
+        """ISO code of a currency as written (crawlers.pagetext.currency); None: unknown."""
+        return currency_of(written, self.country) if written and written.strip() else None
 
 
 @dataclass
@@ -64,14 +60,17 @@ class Extraction:
         return data
 
 
-def _amount(value: Any, separator: str | None) -> tuple[Decimal | None, str | None]:
+def _amount(value: Any, page: PageLocale) -> tuple[Decimal | None, str | None]:
+    """(amount, ISO currency it shows) of a structured price value ("1299.00", 1299, "€12")."""
     value = schema.first(value)
-    if value is None or isinstance(value, bool):
+    if value is None or isinstance(value, bool | dict | list):
         return None, None
-    if isinstance(value, int | float):
-        return Decimal(str(value)), None
-    amount, currency = parse_amount(str(value), separator, structured=True)
-    return (amount if amount is not None and amount > 0 else None), currency
+    parsed = parse_price(value if isinstance(value, int | float) else str(value),
+                         country=page.country, decimal_separator=page.separator,
+                         structured=True)
+    if parsed is None or parsed.amount is None or parsed.amount <= 0:
+        return None, None
+    return parsed.amount, parsed.currency
 
 
 def _availability(value: Any) -> str | None:
@@ -80,7 +79,7 @@ def _availability(value: Any) -> str | None:
 
 
 def _offer_amount(offer: dict[str, Any], page: PageLocale) -> Decimal | None:
-    return _amount(offer.get("price", offer.get("lowPrice")), page.separator)[0]
+    return _amount(offer.get("price", offer.get("lowPrice")), page)[0]
 
 
 def _code(value: Any) -> str | None:
@@ -114,27 +113,27 @@ def _from_schema(result: Extraction, found: list[tuple[str, dict[str, Any]]], do
             spec = schema.first(offer.get("priceSpecification")) or {}
             spec = spec if isinstance(spec, dict) else {}
             raw = offer.get("price", offer.get("lowPrice", spec.get("price")))
-            amount, written = _amount(raw, page.separator)
+            amount, written = _amount(raw, page)
             currency = schema.first(offer.get("priceCurrency") or spec.get("priceCurrency"))
             if result.price is None and amount is not None and "price" not in offer:
                 low, high = schema.price_range(offer)
-                if low is not None and _amount(low, page.separator)[0] == amount:
-                    result.offer("price_high", _amount(high, page.separator)[0], method)
+                if low is not None and _amount(low, page)[0] == amount:
+                    result.offer("price_high", _amount(high, page)[0], method)
             result.offer("price", amount, method)
             if amount is not None:
-                result.offer("currency", page.iso(str(currency or written or "")), method)
+                result.offer("currency", page.iso(str(currency or "")) or written, method)
             result.offer("availability", _availability(offer.get("availability")), method)
             result.offer("sku", _code(offer.get("sku")), method)
 
 
 def _from_meta(result: Extraction, doc: Selector, page: PageLocale) -> None:
     amount, written = _amount(schema.meta(doc, "product:price:amount", "og:price:amount",
-                                          "price", "twitter:data1"), page.separator)
+                                          "price", "twitter:data1"), page)
     result.offer("price", amount, "meta tags")
     if amount is not None:
         currency = schema.meta(doc, "product:price:currency", "og:price:currency",
                                "priceCurrency", "currency") or written
-        result.offer("currency", page.iso(currency or ""), "meta tags")
+        result.offer("currency", page.iso(currency), "meta tags")
     result.offer("availability", _availability(
         schema.meta(doc, "product:availability", "og:availability", "availability")),
         "meta tags")
@@ -154,10 +153,10 @@ def _from_state(result: Extraction, doc: Selector, page: PageLocale) -> None:
         except json.JSONDecodeError:
             continue
         for entry in _state_products(data):
-            amount, written = _amount(entry.get("price") or entry.get("salePrice"), page.separator)
+            amount, written = _amount(entry.get("price") or entry.get("salePrice"), page)
             result.offer("price", amount, "embedded state JSON")
             if amount is not None:
-                result.offer("currency", page.iso(str(entry.get("currency") or written or "")),
+                result.offer("currency", page.iso(str(entry.get("currency") or "")) or written,
                              "embedded state JSON")
             result.offer("sku", schema.name_of(entry.get("sku")), "embedded state JSON")
             return
@@ -181,7 +180,7 @@ def _from_dom(result: Extraction, doc: Selector, page: PageLocale,
     price, listed = prices
     if price is not None:
         result.offer("price", price.amount, "DOM: price beside the title")
-        result.offer("currency", page.iso(price.currency or ""), "DOM: price beside the title")
+        result.offer("currency", price.currency, "DOM: price beside the title")
     if listed is not None:
         result.offer("list_price", listed.amount, "DOM: struck-through price")
     result.offer("sku", labelled_code, "DOM: labelled product code")
@@ -215,14 +214,15 @@ def extract_product(html: str, url: str | None = None,
     ``products`` is ``schema.products(html, url)`` where the caller has it already.
     """
     doc = Selector(text=html)
-    page = PageLocale(decimal_separator(doc.xpath("/html/@lang").get(), url), local_currency(url))
+    country = country_of_url(url)
+    page = PageLocale(decimal_separator(doc.xpath("/html/@lang").get(), country), country)
     result = Extraction()
     # A code the page shows under an explicit label is what shoppers and staff quote; the
     # structured sku is often an internal variant id. Model numbers (rank 2) only come last.
     codes = dom.labelled_codes(doc)
     shop_codes = [code for rank, _at, code in codes if rank < 2]
     result.offer("sku", shop_codes[0] if shop_codes else None, "DOM: labelled product code")
-    candidates = dom.price_candidates(doc, page.separator)
+    candidates = dom.price_candidates(doc, page.separator, page.country)
     prices = dom.best_prices(candidates)
     found = schema.products(html, url) if products is None else products
     shown = prices[0]
@@ -234,7 +234,7 @@ def extract_product(html: str, url: str | None = None,
         if structured and not structured & {c.amount for c in candidates}:
             result.offer("price", shown.amount, "DOM: price beside the title "
                                                 "(structured data's price is not shown)")
-            result.offer("currency", page.iso(shown.currency), "DOM: price beside the title")
+            result.offer("currency", shown.currency, "DOM: price beside the title")
     _from_schema(result, found, doc, page, prices[0].amount if prices[0] else None)
     _from_meta(result, doc, page)
     _from_state(result, doc, page)

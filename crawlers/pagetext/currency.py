@@ -12,14 +12,17 @@ and a word that is neither a known symbol nor an ISO 4217 code is unknown, never
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from babel import Locale, UnknownLocaleError
+from babel import __version__ as babel_version
 from babel.core import get_global
 from babel.localedata import load, locale_identifiers
 from babel.numbers import (
@@ -167,14 +170,43 @@ def _codes() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
+# The CLDR facts the table is built from, extracted once (reading every CLDR locale takes over
+# a second, in every crawl process): `python -m crawlers.pagetext.currency` rewrites it, and
+# tests/test_pagetext_currency.py checks that it equals a fresh extraction.
+CLDR_DATA = Path(__file__).with_name("cldr_currency_symbols.json")
+
+
+def cldr_extract() -> dict[str, object]:
+    """From Babel's CLDR: the written forms with their votes, the currencies in use today."""
+    current = sorted({code for territory in get_global("territory_currencies")
+                      for code in get_territory_currencies(territory)})
+    votes = {key: dict(sorted(counter.items())) for key, counter in sorted(_cldr_votes().items())}
+    return {"babel": babel_version, "current": current, "votes": votes}
+
+
+@cache
+def _cldr() -> dict[str, object]:
+    if CLDR_DATA.is_file():
+        data: dict[str, object] = json.loads(CLDR_DATA.read_text("utf-8"))
+        return data
+    return cldr_extract()
+
+
 @cache
 def _current() -> frozenset[str]:
     """Currencies some country uses today (HRK, EEK, RUR are of the past)."""
-    return frozenset(code for territory in get_global("territory_currencies")
-                     for code in get_territory_currencies(territory))
+    current = _cldr()["current"]
+    assert isinstance(current, list)
+    return frozenset(current)
 
 
 def _votes() -> dict[str, Counter[str]]:
+    votes = _cldr()["votes"]
+    assert isinstance(votes, dict)
+    return {key: Counter(counts) for key, counts in votes.items()}
+
+
+def _cldr_votes() -> dict[str, Counter[str]]:
     """written form -> {currency: how many CLDR locales write it so}."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     codes = _codes() - {"XXX", "XTS"}  # ¤: no currency
@@ -410,3 +442,9 @@ def _marks_in(word: str, offset: int) -> list[Mark]:
                 break
         i += 1
     return found
+
+
+if __name__ == "__main__":  # rewrite the extracted CLDR data (after a Babel upgrade)
+    CLDR_DATA.write_text(json.dumps(cldr_extract(), ensure_ascii=False, indent=0) + "\n",
+                         "utf-8")
+    print(f"wrote {CLDR_DATA}")

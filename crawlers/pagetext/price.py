@@ -149,6 +149,17 @@ def _negative(text: str, start: int, marks: list[Mark]) -> bool:
     return "".join(before).strip() in ("-", "−")
 
 
+def _in_word(text: str, number: re.Match[str], marks: list[Mark]) -> bool:
+    """Digits glued to a Latin word ("#ITEMPRICE1#", "TEXT2L1", "T5", "iPhone15") are part of
+    it, not an amount; a currency written that way is not ("RM12", "EUR15.99", "Rp.30")."""
+    start = number.start()
+    glued = re.search(r"[A-Za-z0-9]*$", text[:start])
+    prefix_at = glued.start() if glued else start
+    if prefix_at == start:
+        return False
+    return not any(mark.start == prefix_at and mark.end >= start for mark in marks)
+
+
 def _main_number(text: str, numbers: list[re.Match[str]]) -> re.Match[str] | None:
     """The number price-parser takes as the price ("M.R.P: ₹2,499" -> 2,499)."""
     chosen = Price.fromstring(text).amount_text
@@ -200,7 +211,7 @@ def parse_price(text: str | int | float | Decimal | None, *, default_currency: s
         return None
     work = _clean(raw)
     marks = currency_marks(work)
-    numbers = list(_NUMBER.finditer(work))
+    numbers = [n for n in _NUMBER.finditer(work) if not _in_word(work, n, marks)]
     first = _main_number(work, numbers)
     is_range = first is not None and _range(work, numbers, marks)
     anchor = ((numbers[0].start(), numbers[-1].end()) if is_range else

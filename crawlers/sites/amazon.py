@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urlsplit
 
 from parsel import Selector
 from scrapy.http import TextResponse
@@ -19,24 +18,15 @@ from scrapy.http import TextResponse
 from config import SiteConfig
 from crawlers import blocks
 from crawlers.errors import LayoutChanged, PageBlocked
-from crawlers.extract.locale import parse_amount
 from crawlers.items import ListingPage, Money, ProductItem, SearchPage
+from crawlers.pagetext.currency import country_currencies, country_of_url, decimal_separator
 from crawlers.pagetext.decode import response_text
 from crawlers.pagetext.text import visible_text
-from crawlers.prices import to_iso
 
 SEARCH_PATH = "/s?k={keyword}&page={page}"
 PRODUCT_PATH = "/dp/{id}"
 SUGGEST_PATH = "https://completion.amazon.com/api/2017/suggestions?prefix={keyword}&alias=aps"
 
-# country domain -> (currency, decimal separator)
-MARKETS = {"com": ("USD", "."), "ca": ("CAD", "."), "com.mx": ("MXN", "."),
-           "com.br": ("BRL", ","), "co.uk": ("GBP", "."), "de": ("EUR", ","),
-           "fr": ("EUR", ","), "es": ("EUR", ","), "it": ("EUR", ","), "nl": ("EUR", ","),
-           "se": ("SEK", ","), "pl": ("PLN", ","), "com.tr": ("TRY", ","),
-           "co.jp": ("JPY", "."), "in": ("INR", "."), "com.au": ("AUD", "."),
-           "sg": ("SGD", "."), "ae": ("AED", "."), "sa": ("SAR", "."), "cn": ("CNY", "."),
-           "eg": ("EGP", ".")}
 SPONSORED_WORDS = ("sponsored", "patrocinado", "gesponsert", "sponsorisé", "sponsorizzato",
                    "gesponsord", "sponsrad", "スポンサー", "प्रायोजित", "赞助")
 ROBOT_CHECK = ("/errors/validatecaptcha", "opfcaptcha", "robot check",
@@ -44,11 +34,11 @@ ROBOT_CHECK = ("/errors/validatecaptcha", "opfcaptcha", "robot check",
 
 
 def market(url: str, site: SiteConfig) -> tuple[str | None, str | None]:
-    """(currency, decimal separator) of the Amazon country site serving ``url``."""
-    host = urlsplit(url).hostname or urlsplit(site.base_url).hostname or ""
-    suffix = host.split("amazon.", 1)[-1] if "amazon." in host else ""
-    currency, separator = MARKETS.get(suffix, (site.currency, None))
-    return currency, separator
+    """(country, decimal separator) of the Amazon country site serving ``url`` (amazon.de:
+    DE, ","; amazon.com: US, ".")."""
+    # amazon.com, the one marketplace on a generic domain, is the US store
+    country = country_of_url(url) or country_of_url(site.base_url) or "US"
+    return country, decimal_separator(None, country)
 
 
 def _text(node: Selector | list[Selector] | None) -> str:
@@ -57,8 +47,8 @@ def _text(node: Selector | list[Selector] | None) -> str:
     return visible_text(node[0] if isinstance(node, list) else node)
 
 
-def _price(node: Selector, currency: str | None, separator: str | None) -> tuple[Money | None,
-                                                                                  Money | None]:
+def _price(node: Selector, site: SiteConfig, country: str | None,
+           separator: str | None) -> tuple[Money | None, Money | None]:
     """(price, list price): the first ``.a-price`` that is not struck through, and the struck
     one (``a-text-price``, "Was"). ``a-offscreen`` holds the price as written for the site."""
     price = listed = None
@@ -66,8 +56,8 @@ def _price(node: Selector, currency: str | None, separator: str | None) -> tuple
         text = _text(box.css(".a-offscreen")) or _text(box)
         if not text:
             continue
-        amount, written = parse_amount(text, separator)
-        money = Money(amount, _currency(written, currency), text)
+        money = Money.parse(text, market_currency(country, site), country=country,
+                            separator=separator)
         if "a-text-price" in box.attrib.get("class", "") or box.attrib.get("data-a-strike"):
             listed = listed or money
         elif price is None:
@@ -75,11 +65,9 @@ def _price(node: Selector, currency: str | None, separator: str | None) -> tuple
     return price, listed
 
 
-def _currency(written: str | None, default: str | None) -> str | None:
-    symbol = "".join((written or "").split())
-    if not symbol or symbol in ("$", "¥", "￥", "kr", "kr."):
-        return default  # the country's currency where a symbol is shared
-    return to_iso(symbol, default)
+def market_currency(country: str | None, site: SiteConfig) -> str | None:
+    """The marketplace's currency: its country's (amazon.de: EUR), else the site's."""
+    return next(iter(country_currencies(country)), None) or site.currency
 
 
 def _rating(node: Selector) -> Decimal | None:
@@ -138,7 +126,7 @@ def parse_search(response: TextResponse, site: SiteConfig) -> SearchPage:
     """Slots of one Amazon search result page in page order, with the sponsored flag."""
     check_blocked(response, site)
     doc = Selector(text=response_text(response))
-    currency, separator = market(response.url, site)
+    country, separator = market(response.url, site)
     nodes = [n for n in doc.css("div[data-component-type='s-search-result']")
              if (n.attrib.get("data-asin") or "").strip()]
     if not nodes:
@@ -154,7 +142,7 @@ def parse_search(response: TextResponse, site: SiteConfig) -> SearchPage:
         asin = node.attrib["data-asin"].strip()
         title = _text(node.css("h2 span")) or _text(node.css("h2"))
         href = node.css("h2 a::attr(href)").get() or node.css("a.a-link-normal::attr(href)").get()
-        price, listed = _price(node, currency, separator)
+        price, listed = _price(node, site, country, separator)
         item = ProductItem(site=site.name, external_id=asin, title=title or None,
                            url=response.urljoin(f"/dp/{asin}") if href else None,
                            price=price, list_price=listed, rating=_rating(node),

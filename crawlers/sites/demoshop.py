@@ -15,9 +15,8 @@ from config import SiteConfig
 from crawlers import blocks
 from crawlers.errors import LayoutChanged, PageBlocked
 from crawlers.extract import schema
-from crawlers.items import ListingPage, ProductItem, SearchPage
+from crawlers.items import ListingPage, Money, ProductItem, SearchPage
 from crawlers.pagetext.stock import StockState, in_stock, read_stock, schema_stock
-from crawlers.prices import parse_price
 
 SEARCH_PATH = "/search?q={keyword}&page={page}"
 PRODUCT_PATH = "/item/{id}.html"
@@ -62,8 +61,8 @@ def parse_search(response: TextResponse, site: SiteConfig) -> SearchPage:
             external_id=external_id,
             url=response.urljoin(node.css("a.title::attr(href)").get("")),
             title=(node.css("a.title::text").get() or "").strip() or None,
-            price=parse_price(node.css(".price::text").get(), currency),
-            list_price=parse_price(node.css(".list-price::text").get(), currency),
+            price=Money.parse(node.css(".price::text").get(), currency),
+            list_price=Money.parse(node.css(".list-price::text").get(), currency),
             shop=(node.css(".shop::text").get() or "").strip() or None,
             sales_count=_int(node.css(".sales::text").get()),
             rating=_decimal(node.css(".rating::text").get()),
@@ -88,8 +87,9 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
     if not external_id:
         raise LayoutChanged(f"no product id on {response.url}")
     price_text = offer.get("price")
-    price = (parse_price(str(price_text), str(offer.get("priceCurrency") or currency))
-             if price_text is not None else parse_price(response.css(".price::text").get(),
+    price = (Money.parse(str(price_text), str(offer.get("priceCurrency") or currency),
+                         structured=True)
+             if price_text is not None else Money.parse(response.css(".price::text").get(),
                                                         currency))
     state = schema_stock(offer.get("availability"))
     if state is StockState.UNKNOWN:
@@ -104,7 +104,7 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
         url=response.url,
         title=str(ld.get("name") or response.css("h1.title::text").get("")).strip() or None,
         price=price,
-        list_price=parse_price(response.css(".list-price::text").get(), currency),
+        list_price=Money.parse(response.css(".list-price::text").get(), currency),
         in_stock=in_stock(state),
         stock_state=None if state is StockState.UNKNOWN else state.value,
         sales_count=_int(response.css(".sales::attr(data-value)").get()),

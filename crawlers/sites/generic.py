@@ -24,7 +24,6 @@ from crawlers.extract import extract_product, schema
 from crawlers.items import ListingPage, Money, ProductItem, SearchPage
 from crawlers.pagetext.stock import read_stock, schema_stock
 from crawlers.pagetext.text import visible_text
-from crawlers.prices import parse_price
 
 SEARCH_PATH = ""
 PRODUCT_PATH = "/{id}"
@@ -129,13 +128,15 @@ def read_entry(node: Node, response: TextResponse, site: SiteConfig,
     raw_id = select_text(node, page.id) if page.id else link
     external_id = _id(raw_id, page.id_pattern)
     title = select_text(node, page.title)
+    price, price_high = Money.parse_range(select_text(node, page.price), site.currency)
     item = ProductItem(
         site=site.name,
         external_id=external_id or _fallback_id(link, title),
         url=link,
         title=title,
-        price=parse_price(select_text(node, page.price), site.currency),
-        list_price=parse_price(select_text(node, page.list_price), site.currency),
+        price=price,
+        price_high=price_high,
+        list_price=Money.parse(select_text(node, page.list_price), site.currency),
         sales_count=fields.parse_count(select_text(node, page.sales)),
         rating=fields.parse_rating(select_text(node, page.rating)),
         review_count=fields.parse_count(select_text(node, page.reviews)),
@@ -247,10 +248,10 @@ def _apply_schema(item: ProductItem, data: dict[str, Any], site: SiteConfig) -> 
     price_text = schema.first(offer.get("price", offer.get("lowPrice")))
     if price_text is not None:
         currency = str(schema.first(offer.get("priceCurrency")) or site.currency)
-        item.price = parse_price(str(price_text), currency) or item.price
+        item.price = Money.parse(str(price_text), currency, structured=True) or item.price
         low, high = schema.price_range(offer)
         if "price" not in offer and low is not None:  # variants: a range, not one price
-            item.price_high = parse_price(str(high), currency)
+            item.price_high = Money.parse(str(high), currency, structured=True)
     item.set_stock(schema_stock(offer.get("availability")))
     rating = schema.first(data.get("aggregateRating")) or {}
     if isinstance(rating, dict):

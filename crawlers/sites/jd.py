@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
 
 from parsel import Selector
 from scrapy.http import TextResponse
@@ -31,7 +30,6 @@ from crawlers.items import ListingPage, Money, ProductItem, SearchPage
 from crawlers.pagetext.decode import response_text
 from crawlers.pagetext.stock import StockState, read_stock
 from crawlers.pagetext.text import visible_text
-from crawlers.prices import parse_price
 
 # JD's page numbers count half-pages (1, 3, 5, ...); the spider follows the page's own next link.
 SEARCH_PATH = "https://search.jd.com/Search?keyword={keyword}&enc=utf-8&page={page}"
@@ -60,11 +58,11 @@ def _price(node: Selector) -> Money:
     strong = box.css("strong")
     data_price = strong.attrib.get("data-price") if strong else None
     if data_price and data_price not in ("0", "0.00", "-1"):
-        return Money(Decimal(data_price), "CNY", data_price)
+        return Money.parse(data_price, "CNY", structured=True) or Money(None, "CNY", data_price)
     text = _text(box.css("strong i")[0]) if box.css("strong i") else ""
     if not text and strong:
         text = _text(strong[0])
-    parsed = parse_price(text, "CNY") if re.search(r"\d", text) else None
+    parsed = Money.parse(text, "CNY") if re.search(r"\d", text) else None
     if parsed is not None and parsed.amount is not None and parsed.amount > 0:
         return parsed
     if box.css("img"):
@@ -136,7 +134,7 @@ def parse_search(response: TextResponse, site: SiteConfig) -> SearchPage:
             url=response.urljoin(href) if href else None,
             title=_title(node),
             price=_price(node),
-            list_price=parse_price(node.css(".p-market del::text").get(), "CNY"),
+            list_price=Money.parse(node.css(".p-market del::text").get(), "CNY"),
             # "已有3277人评价", "50+", "1.2万+"
             review_count=parse_count(_text(node.css(".p-commit strong, .extra a")[0])
                                      if node.css(".p-commit strong, .extra a") else None),
@@ -174,13 +172,12 @@ def parse_price_service(text: str) -> dict[str, tuple[Money, Money | None]]:
     for row in rows if isinstance(rows, list) else []:
         sku = str(row.get("id", "")).removeprefix("J_")
         raw = str(row.get("p", "")).strip()
-        price = parse_price(raw, "CNY")
+        price = Money.parse(raw, "CNY", structured=True)
         if not sku or price is None:
             continue
-        if raw.startswith("-") or (price.amount is not None and price.amount <= 0):
+        if price.amount is None or price.amount <= 0:  # "-1.00": off sale
             price = Money(None, "CNY", "no price (off sale)")
-        market_raw = str(row.get("m", "")).strip()
-        market = None if market_raw.startswith("-") else parse_price(market_raw, "CNY")
+        market = Money.parse(str(row.get("m", "")).strip(), "CNY", structured=True)
         prices[sku] = (price, market if market and market.amount and market.amount > 0 else None)
     return prices
 

@@ -11,7 +11,6 @@ never "0 results".
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from parsel import Selector
@@ -35,17 +34,8 @@ NEEDS_BROWSER = ("needs a browser session: Taobao's search page renders its resu
 
 def price_range(text: Any) -> tuple[Money | None, Money | None]:
     """"1399-1699" -> (1399, 1699); "146" -> (146, None); "" -> (None, None)."""
-    numbers = re.findall(r"\d+(?:\.\d+)?", str(text or ""))
-    if not numbers:
-        return None, None
-    try:
-        low = Decimal(numbers[0])
-        high = Decimal(numbers[1]) if len(numbers) > 1 else None
-    except InvalidOperation:
-        return None, None
-    raw = str(text).strip()
-    return (Money(low, "CNY", raw),
-            Money(high, "CNY", raw) if high is not None and high != low else None)
+    low, high = Money.parse_range(str(text) if text not in (None, "") else None, "CNY")
+    return (low if low is not None and low.amount is not None else None), high
 
 
 def _page_config(text: str) -> dict[str, Any] | None:
