@@ -13,7 +13,7 @@ from parsel import Selector, SelectorList
 from crawlers.pagetext.currency import currency_marks
 from crawlers.pagetext.price import parse_price
 from crawlers.pagetext.stock import StockState, read_stock
-from crawlers.pagetext.text import visible_text
+from crawlers.pagetext.text import title_text, visible_text
 
 PRICE_HINT = re.compile(r"price|preis|prix|precio|prezzo|cena|цена|价|kaina|hinta|pris",
                         re.I)
@@ -91,7 +91,7 @@ def main_title(doc: Selector) -> Selector | None:
 
 def page_title(doc: Selector) -> str | None:
     """<title> without the site's name after the last separator ("Phone X - Shop" -> "Phone X")."""
-    title = " ".join(" ".join(doc.xpath("//title//text()").getall()).split())
+    title = title_text(doc)
     for separator in (" | ", " - ", " – ", " — ", "-", "_", "|"):
         head, found, tail = title.rpartition(separator)
         if found and len(tail) <= 25 and len(head) >= 8:
