@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DEFAULT_DATABASE_URL = "sqlite:///shopwatch.db"
+DATABASE_KINDS = ("sqlite", "postgresql")
 
 
 class _Strict(BaseModel):
@@ -117,7 +118,8 @@ class SiteConfig(_Strict):
     """One shop or platform to crawl."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    adapter: str = "demoshop"
+    # the adapters of crawlers/sites (tests/test_config.py keeps the two lists equal)
+    adapter: Literal["amazon", "demoshop", "generic", "jd", "taobao", "tmall"] = "demoshop"
     base_url: str
     render: Literal["http", "browser"] = "http"
     wait_for: str | None = None
@@ -368,6 +370,9 @@ class EmailConfig(_Strict):
     host: str | None = None
     port: int = Field(default=587, ge=1, le=65535)
     security: Literal["starttls", "ssl", "none"] = "starttls"
+    # a PEM file of the CA that signed the server's certificate (a company CA); unset: the
+    # system's trusted CAs. The certificate is always verified.
+    ca_file: str | None = None
     user: str | None = None
     password_env: str = "SHOPWATCH_SMTP_PASSWORD"
     sender: str = "shopwatch@localhost"
@@ -382,6 +387,13 @@ class EmailConfig(_Strict):
     @classmethod
     def _valid(cls, value: list[str]) -> list[str]:
         return _addresses(value)
+
+    @field_validator("ca_file")
+    @classmethod
+    def _readable_pem(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"{value}: no such file (a PEM file of your mail server's CA)")
+        return value
 
     def password(self) -> str | None:
         return os.environ.get(self.password_env)
@@ -414,10 +426,27 @@ class KeywordLibraryConfig(_Strict):
 
 class Config(_Strict):
     database_url: str = DEFAULT_DATABASE_URL
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        """A URL SQLAlchemy can use, of a kind ShopWatch supports (sqlite, postgresql)."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except (ArgumentError, ValueError):
+            raise ValueError("not a database URL: use sqlite:///FILE or "
+                             "postgresql+psycopg://USER@HOST:5432/DB") from None
+        if url.get_backend_name() not in DATABASE_KINDS:
+            raise ValueError(f"a {url.get_backend_name()} database is not supported: use "
+                             "sqlite:///FILE or postgresql+psycopg://USER@HOST:5432/DB")
+        return value
     export_dir: str = "exports"
     own: OwnConfig = OwnConfig()
     competitors: CompetitorConfig = CompetitorConfig()
-    sites: list[SiteConfig] = Field(default=[], min_length=1)
+    sites: list[SiteConfig] = Field(default=[], min_length=1, validate_default=True)
     products: list[ProductConfig] = []
     keywords: list[KeywordConfig] = []
     thresholds: Thresholds = Thresholds()

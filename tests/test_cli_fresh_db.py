@@ -139,7 +139,7 @@ def test_a_database_of_an_earlier_release_is_upgraded(name: str, db_url: str, tm
 
 
 HINTS = {"postgresql": "is the server running?", "sqlite": "folder exists",
-         "no-database": "createdb", "no-driver": "no driver for this kind of database"}
+         "no-database": "createdb"}
 
 
 def _unusable(tmp_path: Path, kind: str) -> str:
@@ -147,8 +147,6 @@ def _unusable(tmp_path: Path, kind: str) -> str:
         return "postgresql+psycopg://nobody:secret@127.0.0.1:1/x"
     if kind == "no-database":  # the server runs, the database is not there
         return "postgresql+psycopg://postgres:secret@127.0.0.1:5432/shopwatch_nosuchdb"
-    if kind == "no-driver":  # a kind of database ShopWatch has no driver for
-        return "mysql://nobody:secret@127.0.0.1/shop"
     (tmp_path / "afile").write_text("", "utf-8")  # a SQLite file in a "folder" that is a file
     return f"sqlite:///{tmp_path / 'afile' / 'shopwatch.db'}"
 

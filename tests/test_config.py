@@ -64,6 +64,15 @@ GENERIC = '[[sites]]\nname = "x"\nadapter = "generic"\nbase_url = "http://x"\n'
      'role = "own"\n', "products[1]", "x 1 is products[0] already"),
     (f'{GENERIC}[[products]]\nsite = "x"\nid = "1"\ncompare_to = "1"\n',
      "products[0].compare_to", "cannot compete with itself"),
+    ('[[sites]]\nname = "x"\nadapter = "jdd"\nbase_url = "http://x"\n', "sites[0].adapter",
+     "Input should be 'amazon', 'demoshop', 'generic', 'jd', 'taobao' or 'tmall'"),
+    ('', "sites", "at least 1 item"),  # an empty file is no config
+    ('database_url = "mysql://u@h/db"\n[[sites]]\nname = "x"\nbase_url = "http://x"\n',
+     "database_url", "a mysql database is not supported"),
+    ('database_url = "shop.db"\n[[sites]]\nname = "x"\nbase_url = "http://x"\n',
+     "database_url", "not a database URL"),
+    ('[[sites]]\nname = "x"\nadapter = "generic"\nbase_url = "http://x"\n[sites.search]\n'
+     'item = "li"\n', "sites[0]", "a generic site's [search] needs item, and search_path"),
 ])
 def test_bad_config_names_file_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                          text: str, field: str, message: str) -> None:
@@ -166,3 +175,12 @@ def test_numeric_ids_and_warnings_for_what_is_valid_but_unused(
     assert len(warnings) == 2, captured.err
     assert "thresholds.groups.清洗: no keyword or product has this group" in warnings[0]
     assert "products[1].compare_to: '42' is no own product of x" in warnings[1]
+
+
+def test_the_config_knows_every_adapter() -> None:
+    import typing
+
+    from config import SiteConfig
+    from crawlers.sites import ADAPTERS
+
+    assert set(typing.get_args(SiteConfig.model_fields["adapter"].annotation)) == set(ADAPTERS)
