@@ -196,3 +196,16 @@ def test_competitors_found_by_search_are_compared_on_their_result_entries(db_url
     h.ranks(day2 + dt.timedelta(1), {}, status="blocked", filler=0)
     h.listings(day2 + dt.timedelta(1), {"o1": "100", "c1": "120"})
     assert [k for k, *_ in _subjects(db_url, day2 + dt.timedelta(1))] == ["crawl_blocked"]
+
+
+def test_a_partial_listings_run_compares_the_pages_that_loaded(db_url: str) -> None:
+    """README ("When a crawl fails"): one product page that failed says nothing about the
+    others; the pages that did load are compared, and the partial crawl is an alert of its own.
+    The page that did not load (o1) raises nothing."""
+    h = History(db_url)
+    day1, day2 = START, START + dt.timedelta(1)
+    h.ranks(day1, {"o1": 3, "c1": 1})
+    h.ranks(day2, {"o1": 3, "c1": 1})
+    h.listings(day1, {"o1": "100", "c1": "120"})
+    h.listings(day2, {"c1": "120"}, status="partial", stock={"c1": False})
+    assert _kinds(db_url, day2) == [("crawl_failed", None), ("stock_out", "c1")]
