@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
-from monitor.cliutil import UserError, _config, _date
+from monitor.cliutil import UserError, _config, _date, inert, json_text
 
 
 def alert_rows(session: Any, since: dt.date) -> list[dict[str, Any]]:
@@ -52,14 +51,14 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         since = args.since or last - dt.timedelta(days=6)
         rows = alert_rows(session, since)
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(json_text(rows))  # the text as stored, its control characters escaped
         return 0
     for row in rows:
         change = f"  ({row['before'] or '-'} -> {row['after'] or '-'})" \
             if row["before"] or row["after"] else ""
         sent = "sent" if row["sent"] else "not sent"
-        print(f"{row['date']} [{row['severity']}] {row['kind']}: {row['subject']}{change}"
-              f"  [{sent}]")
+        print(inert(f"{row['date']} [{row['severity']}] {row['kind']}: {row['subject']}"
+                    f"{change}  [{sent}]"))
     print(f"{len(rows)} alert(s) since {since}")
     return 0
 

@@ -31,7 +31,15 @@ from config import (
     load_config,
 )
 from monitor import alerts_cli, keywords_cli, products_cli
-from monitor.cliutil import UserError, _config, _date, _step, console, db_error_line
+from monitor.cliutil import (
+    UserError,
+    _config,
+    _date,
+    _step,
+    console,
+    db_error_line,
+    inert,
+)
 
 if TYPE_CHECKING:
     from crawlers.items import Money, ProductItem
@@ -99,8 +107,8 @@ def _print_runs(config: Config, day: dt.date) -> None:
 
     with session_scope(config.database_url) as session:
         for run in runs_of_day(session, day):
-            print(f"  {run.site}/{run.spider}: {run.status}, {run.items} items"
-                  + (f" ({run.error_summary})" if run.error_summary else ""))
+            print(inert(f"  {run.site}/{run.spider}: {run.status}, {run.items} items"
+                        + (f" ({run.error_summary})" if run.error_summary else "")))
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
@@ -111,7 +119,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     with session_scope(config.database_url) as session:
         alerts = run_monitor(session, config, args.date)
     for alert in alerts:
-        print(f"[{alert.severity}] {alert.kind}: {alert.subject}")
+        print(inert(f"[{alert.severity}] {alert.kind}: {alert.subject}"))
     print(f"{len(alerts)} alert(s) for {args.date}")
     return 0
 

@@ -1,10 +1,15 @@
-"""What every command shares: the console, user errors, dates, loading the config, and the
-one line a database error is shown as."""
+"""What every command shares: the console, user errors, dates, loading the config, the one
+line a database error is shown as, and scraped text made inert for a terminal, an e-mail or
+a link (``inert``, ``json_text``, ``http_url``; the digest uses them too)."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import re
+from typing import Any
+from urllib.parse import urlsplit
 
 from rich.console import Console
 
@@ -83,3 +88,55 @@ def db_error_line(exc: BaseException, url: str | None) -> str:
                 "check database_url or $SHOPWATCH_DATABASE_URL")
     where = masked_url(url) if url else "(no database configured)"
     return f"database {where}: {detail} — {hint}"
+
+
+# -- scraped text on the way out -------------------------------------------------------------
+# What is in a database already (or was just read from a page) is shown, never obeyed: a
+# title's colour codes, window-title and bell sequences, backspaces or line breaks must not
+# act on the terminal, forge lines or reach an e-mail.
+# Terminal sequences, removed whole: CSI ("ESC [ … final", or the 8-bit CSI), the strings
+# of OSC, DCS, SOS, PM and APC up to their terminator, two-character escapes.
+_SEQUENCES = re.compile(
+    "(?:\x1b\\[|\x9b)[0-?]*[ -/]*[@-~]"
+    "|(?:\x1b[]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)"
+    "|\x1b[ -~]")
+_BREAKS = re.compile("[\t\n\v\f\r\x85\u2028\u2029]")
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+# Raw in JSON output (json escapes C0 itself): DEL, C1, the JavaScript line breaks, surrogates.
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+LINK_SCHEMES = frozenset({"http", "https"})
+
+
+def inert(text: str) -> str:
+    """``text`` safe to print on one line of a terminal or an e-mail: terminal sequences and
+    control characters removed, line breaks and tabs as spaces, lone surrogates as U+FFFD
+    (a surrogate pair becomes its character)."""
+    if text.isprintable():
+        return text
+    if _SURROGATES.search(text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    text = _SEQUENCES.sub("", text)
+    return _CONTROLS.sub("", _BREAKS.sub(" ", text))
+
+
+def json_text(value: Any) -> str:
+    """``value`` as indented JSON that keeps the text as stored but carries no raw control
+    character or lone surrogate (written as ``\\uXXXX`` escapes, which read back the same)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def http_url(url: object) -> str | None:
+    """``url`` (made inert) if it is an absolute http(s) address, the only kind that may become
+    a link; else None (``javascript:``, ``data:``, ``vbscript:``, relative or broken)."""
+    if not isinstance(url, str):
+        return None
+    # a browser ignores the controls and spaces around an address and tabs or line breaks
+    # inside its scheme; inert turns the latter into spaces, which no scheme contains
+    candidate = inert(url).strip(" ")
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:
+        return None
+    return candidate if parts.scheme.lower() in LINK_SCHEMES and parts.hostname else None

@@ -10,15 +10,34 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
 
+from monitor.cliutil import http_url, inert
 from monitor.rules import ALERT_KINDS, SEVERITY_ORDER
+
+
+def _autoescape(name: str | None) -> bool:
+    """Every template is HTML-escaped but the plain-text ones (``.txt``)."""
+    return not (name or "").endswith(".txt")
+
+
+def _shown(value: Any) -> Any:
+    """What every ``{{ … }}`` of a template prints: text made inert (no control character or
+    terminal sequence reaches either part of an e-mail), then escaped in HTML."""
+    if isinstance(value, Markup):
+        return Markup(inert(str(value)))
+    return inert(value) if isinstance(value, str) else value
+
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
-    autoescape=select_autoescape(["html"]),  # scraped text is escaped in the HTML part
+    autoescape=_autoescape,  # scraped text is escaped in the HTML part
+    finalize=_shown,
     keep_trailing_newline=True,
 )
+# A stored URL becomes a link only through this filter: http(s) addresses, nothing else.
+TEMPLATES.filters["http_url"] = http_url
 # The digest's section headings per kind, in Simplified Chinese and English (both are shown).
 # The kinds and their fixed order live in ``monitor.rules.ALERT_KINDS``.
 KIND_TITLES = {
