@@ -14,7 +14,9 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -39,6 +41,7 @@ from monitor.cliutil import (
     console,
     db_error_line,
     inert,
+    json_text,
 )
 
 if TYPE_CHECKING:
@@ -208,32 +211,125 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_bytes(source: str, url: str | None) -> tuple[bytes, str | None]:
-    """(body, URL) of a saved file (.html, .json, .jsonp, or any of them .gz) or of an address."""
-    import gzip
-    import urllib.request
+EXTRACT_TIMEOUT_S, EXTRACT_MAX_MB = 30.0, 10.0
+# What a page is not: files often saved or served in its place, by their first bytes.
+NOT_PAGES = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+             (b"GIF8", "a GIF image"), (b"RIFF", "a RIFF file (WebP, WAV, AVI)"),
+             (b"%PDF-", "a PDF document"), (b"PK\x03\x04", "a ZIP archive"),
+             (b"\x1f\x8b", "gzip data inside gzip data"), (b"\x7fELF", "a program"))
+# Characters no text page is made of: over 5 % is binary data. C0 controls but tab, line
+# breaks and form feed, and but the bell, backspace and escape a hostile title may carry
+# (shown inert); DEL; the replacement character of bytes the decoder could not read.
+BINARY_CHARS = re.compile("[\x00-\x06\x0b\x0e-\x1a\x1c-\x1f\x7f\ufffd]")
+BINARY_SHARE = 0.05
 
-    if source.startswith(("http://", "https://")):
+
+def _download(response: Any, source: str, limit: int, deadline: float) -> bytes | None:
+    """The body, read chunk by chunk up to ``limit`` bytes; None once the deadline passed."""
+    too_big = UserError(f"{source}: larger than {limit / 1e6:g} MB (--max-size)")
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > limit:
+        raise too_big
+    chunks: list[bytes] = []
+    size = 0
+    while time.monotonic() < deadline:
+        if not (chunk := response.read1(65536)):
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    return None
+
+
+def _fetch(source: str, timeout: float, limit: int) -> tuple[bytes, str]:
+    """(body, final URL) of an address, within ``timeout`` seconds in all (a server that drips
+    its headers or its body is cut off) and at most ``limit`` bytes."""
+    import threading
+    import urllib.request
+    from http.client import HTTPException
+
+    deadline = time.monotonic() + timeout
+    outcome: list[tuple[bytes, str] | Exception] = []
+
+    def fetch() -> None:  # in a thread: nothing the server does outlasts the deadline
         request = urllib.request.Request(source, headers={"User-Agent": "ShopWatch/0.1"})
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                body, final = response.read(), response.geturl()
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                if (body := _download(response, source, limit, deadline)) is not None:
+                    outcome.append((body, response.geturl()))
+        except (OSError, HTTPException, ValueError) as exc:
+            outcome.append(UserError(f"cannot fetch {source}: {exc}"))
+        except Exception as exc:  # handed to the caller's thread and raised there
+            outcome.append(exc)
+
+    worker = threading.Thread(target=fetch, name="extract-fetch", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        raise UserError(f"cannot fetch {source}: no complete answer within {timeout:g} s "
+                        "(--timeout)")
+    if isinstance(result := outcome[0], Exception):
+        raise result
+    return result
+
+
+def _gunzip(body: bytes, source: str, limit: int) -> bytes:
+    import gzip
+    import io
+    import zlib
+
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
+            data = stream.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise UserError(f"{source}: broken gzip data ({exc})") from None
+    if len(data) > limit:
+        raise UserError(f"{source}: larger than {limit / 1e6:g} MB unpacked (--max-size)")
+    return data
+
+
+def _read_bytes(source: str, url: str | None, timeout: float = EXTRACT_TIMEOUT_S,
+                max_mb: float = EXTRACT_MAX_MB) -> tuple[bytes, str | None]:
+    """(body, URL) of a saved file (.html, .json, .jsonp, or any of them gzipped) or of an
+    address; an image, archive or other file that is no page is refused by its first bytes."""
+    limit = int(max_mb * 1e6)
+    if source.startswith(("http://", "https://")):
+        body, final = _fetch(source, timeout, limit)
+        url = url or final
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise UserError(f"{source}: no such file")
+        if path.stat().st_size > limit:
+            raise UserError(f"{source}: larger than {max_mb:g} MB (--max-size)")
+        try:
+            body = path.read_bytes()
         except OSError as exc:
-            raise UserError(f"cannot fetch {source}: {exc}") from None
-        return body, url or final
-    path = Path(source)
-    if not path.is_file():
-        raise UserError(f"{source}: no such file")
-    body = path.read_bytes()
-    return (gzip.decompress(body) if path.suffix == ".gz" else body), url
+            raise UserError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    if body.startswith(b"\x1f\x8b"):
+        body = _gunzip(body, source, limit)
+    kind = next((name for magic, name in NOT_PAGES if body.startswith(magic)), None)
+    if kind:
+        raise UserError(f"{source}: {kind}, not a web page")
+    return body, url
 
 
-def _read_page(source: str, url: str | None) -> tuple[str, str | None]:
+def _text_page(text: str, source: str) -> str:
+    """``text`` unless it is binary data read as text (a page is not made of controls)."""
+    sample = text[:65536]
+    if len(BINARY_CHARS.findall(sample)) > BINARY_SHARE * len(sample):
+        raise UserError(f"{source}: binary data, not a web page")
+    return text
+
+
+def _read_page(source: str, url: str | None, timeout: float = EXTRACT_TIMEOUT_S,
+               max_mb: float = EXTRACT_MAX_MB) -> tuple[str, str | None]:
     """(HTML text, URL) of a saved page or an address, decoded as the crawl decodes it."""
     from crawlers.pagetext.decode import decode
 
-    body, url = _read_bytes(source, url)
-    return decode(body)[0], url
+    body, url = _read_bytes(source, url, timeout, max_mb)
+    return _text_page(decode(body)[0], source), url
 
 
 # Where a page of each platform comes from, for reading a saved page without a config.
@@ -283,7 +379,7 @@ def cmd_extract_site(args: argparse.Namespace) -> int:
     from crawlers.sites import get_adapter
 
     site = _site_for(args)
-    body, url = _read_bytes(args.source, args.url)
+    body, url = _read_bytes(args.source, args.url, args.timeout, args.max_size)
     if url is None and args.page == "product" and site.adapter == "generic":
         # No address given: the page's own (canonical link, og:url) or its structured sku
         # names the product, not an address made up here.
@@ -293,6 +389,7 @@ def cmd_extract_site(args: argparse.Namespace) -> int:
     url = url or PLATFORM_URLS.get(site.adapter) or site.base_url
     is_json = Path(args.source).suffix.lower() in (".json", ".jsonp", ".js")
     response = decoded(TextResponse(url, body=body) if is_json else HtmlResponse(url, body=body))
+    _text_page(response.text, args.source)
     adapter = get_adapter(site.adapter)
     result: dict[str, Any] = {"site": site.name, "page": args.page, "source": args.source}
     code = 0
@@ -322,7 +419,7 @@ def cmd_extract_site(args: argparse.Namespace) -> int:
         result.update(status="layout_changed", reason=str(exc))
         code = EXIT_LAYOUT
     if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        print(json_text(result))
     else:
         _print_site_result(result)
     return code
@@ -330,7 +427,7 @@ def cmd_extract_site(args: argparse.Namespace) -> int:
 
 def _print_site_result(result: dict[str, Any]) -> None:
     if result["status"] != "ok":
-        console.print(f"{result['status']}: {result['reason']}", markup=False)
+        console.print(inert(f"{result['status']}: {result['reason']}"), markup=False)
         return
     stock = {True: "in stock", False: "out", None: "-"}
     if result.get("items") and "position" in result["items"][0]:
@@ -339,14 +436,15 @@ def _print_site_result(result: dict[str, Any]) -> None:
         price = row["price"] or (f"? {row['price_note']}" if row["price_note"] else "-")
         flag = "AD " if row.get("sponsored") else "   "
         organic = row.get("organic_position")
-        print(f"{row.get('position', ''):>3} {organic if organic else '':>3} {flag}"
-              f"{row['id']:>14} {price:>12} {stock[row['in_stock']]:>8}  "
-              f"{(row['title'] or '')[:60]}")
+        print(inert(f"{row.get('position', ''):>3} {organic if organic else '':>3} {flag}"
+                    f"{row['id']:>14} {price:>12} {stock[row['in_stock']]:>8}  "
+                    f"{(row['title'] or '')[:60]}"))
     if "item" in result:
         for name, value in result["item"].items():
-            console.print(f"{name:11s} {value if value is not None else '-'}", markup=False)
+            console.print(inert(f"{name:11s} {value if value is not None else '-'}"),
+                          markup=False)
     for term in result.get("terms", []):
-        console.print(term, markup=False)
+        console.print(inert(term), markup=False)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -358,7 +456,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     if args.site:
         return cmd_extract_site(args)
-    html, url = _read_page(args.source, args.url)
+    html, url = _read_page(args.source, args.url, args.timeout, args.max_size)
     try:
         check_blocked(HtmlResponse(url or "http://localhost/", body=html.encode("utf-8"),
                                    encoding="utf-8"))
@@ -367,14 +465,24 @@ def cmd_extract(args: argparse.Namespace) -> int:
                         "not a product page") from None
     result = extract_product(html, url).to_json()
     if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        print(json_text(result))  # the page's text as read, its control characters escaped
         return 0
     for name, value in result.items():
         if name != "methods":
             method = result["methods"].get(name)
-            print(f"{name:13s} {value if value is not None else '-'}"
-                  + (f"   ({method})" if method else ""))
+            print(inert(f"{name:13s} {value if value is not None else '-'}"
+                        + (f"   ({method})" if method else "")))
     return 0
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
+    return value
 
 
 def _read_session(path: Path) -> dict[str, Any]:
@@ -523,6 +631,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "taobao, tmall, amazon, demoshop) instead of the generic extractor")
     p.add_argument("--page", choices=("search", "listing", "product", "suggest"),
                    default="search", help="with --site: what kind of page it is")
+    p.add_argument("--timeout", type=_positive, default=EXTRACT_TIMEOUT_S, metavar="SECONDS",
+                   help="give up on a URL that has not answered in full after this long "
+                        f"(default: {EXTRACT_TIMEOUT_S:g})")
+    p.add_argument("--max-size", type=_positive, default=EXTRACT_MAX_MB, metavar="MB",
+                   help=f"refuse a page larger than this (default: {EXTRACT_MAX_MB:g})")
     p = add("login", cmd_login, "validate and keep a site's logged-in browser session")
     p.add_argument("site", metavar="SITE", help="a site name of the config")
     p.add_argument("--storage-state", required=True, metavar="FILE",

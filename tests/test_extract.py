@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -316,3 +317,32 @@ def test_a_books_product_page_in_stock() -> None:
         "GBP",
     )
     assert result.availability != "OutOfStock"
+
+
+ESCAPED_PAGE = (
+    '<html><head><title>Robot</title><script type="application/ld+json">'
+    + json.dumps({"@type": "Product", "name": "\x1b[31mRed\x1b[0m Robot\x1b]0;pwned\x07\x08!",
+                  "sku": "R1\x07", "offers": {"price": "9.99", "priceCurrency": "USD"}})
+    + "</script></head><body><h1>Robot</h1></body></html>"
+)
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def test_extract_command_prints_scraped_text_inert(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Terminal escapes in a page's JSON-LD (colour, window title, bell, backspace): the text
+    output shows the words without them, the JSON output keeps them as escapes, with the
+    generic extractor and the generic adapter alike."""
+    page = tmp_path / "escapes.html"
+    page.write_text(ESCAPED_PAGE, "utf-8")
+    assert main(["extract", str(page)]) == 0
+    out = capsys.readouterr().out
+    assert not CONTROLS.search(out) and "Red Robot!" in out
+    assert main(["extract", str(page), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert not CONTROLS.search(out) and json.loads(out)["title"].startswith("\x1b[31mRed")
+    assert main(["extract", str(page), "--site", "generic", "--page", "product"]) == 0
+    captured = capsys.readouterr()
+    assert not CONTROLS.search(captured.out + captured.err)
+    assert "Red Robot!" in captured.out + captured.err
