@@ -681,7 +681,7 @@ def _database_error(args: argparse.Namespace, exc: Exception) -> int:
     level = logging.ERROR if logging.getLogger().handlers else logging.DEBUG
     log.log(level, "database error", exc_info=cause)
     line = db_error_line(cause, config.database_url if config else None)
-    console.print(f"[red]error:[/red] {escape(line)}", markup=True, soft_wrap=True)
+    console.print(f"[red]error:[/red] {escape(inert(line))}", markup=True, soft_wrap=True)
     return EXIT_USER_ERROR
 
 
@@ -697,7 +697,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except (ConfigError, UserError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, soft_wrap=True)
+        # a config error may list several fields, a line each; what a line quotes is inert
+        message = "\n".join(inert(line) for line in str(exc).split("\n"))
+        console.print(f"[red]error:[/red] {escape(message)}", markup=True, soft_wrap=True)
         return EXIT_USER_ERROR
     except (SQLAlchemyError, _DatabaseUnusable) as exc:
         return _database_error(args, exc)

@@ -34,7 +34,7 @@ HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
 class _Hostile(socketserver.BaseRequestHandler):
     """``/drip-body``: headers, then one body byte per second; ``/drip-head``: the status line
     itself one byte per second; ``/endless``: 64 kB chunks without end or Content-Length;
-    ``/png``: PNG bytes as text/html."""
+    ``/png``: PNG bytes as text/html; ``/404``: a status line with terminal escapes."""
 
     def _drip(self, data: bytes) -> None:
         for byte in data:
@@ -53,6 +53,9 @@ class _Hostile(socketserver.BaseRequestHandler):
                 self.request.sendall(HEAD + b"Connection: close\r\n\r\n")
                 for _ in range(2000):  # 128 MB at most
                     self.request.sendall(b"<p>" + b"x" * 65533)
+            elif path == "/404":
+                self.request.sendall(b"HTTP/1.1 404 Not\x1b]0;pwned\x07 Found\x1b[31m\r\n"
+                                     b"Content-Length: 0\r\n\r\n")
             elif path == "/png":
                 self.request.sendall(HEAD + f"Content-Length: {len(PNG)}\r\n\r\n".encode() + PNG)
         except OSError:  # the client gave up: what these pages are for
@@ -139,6 +142,14 @@ def test_binary_files_give_one_clear_line(tmp_path: Path, name: str, body: bytes
 def test_binary_served_as_html_gives_one_clear_line(hostile: str) -> None:
     """PNG bytes served as text/html: exit 2, "a PNG image, not a web page"."""
     assert_one_line_error(extract(hostile + "/png"), "a PNG image, not a web page")
+
+
+def test_an_error_quoting_the_server_is_inert(hostile: str) -> None:
+    """A 404 whose reason phrase carries a window-title sequence and a colour: exit 2, one
+    line "HTTP Error 404: Not Found" without the escapes."""
+    result = extract(hostile + "/404")
+    assert_one_line_error(result, "HTTP Error 404: Not Found")
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
 
 
 def test_lone_surrogates_never_crash_extract(tmp_path: Path) -> None:
