@@ -14,6 +14,8 @@ class SiteHealth:
     reasons: list[str] = field(default_factory=list)
     by_type: dict[str, dict[str, int]] = field(default_factory=dict)  # page type -> counters
     unknown_prices: int = 0
+    unstored: int = 0  # items the database refused, even on their own
+    unstored_reason: str | None = None  # why the first of them was refused
 
     def count(self, page_type: str, counter: str, n: int = 1) -> None:
         counters = self.by_type.setdefault(page_type, dict.fromkeys(COUNTERS, 0))
@@ -31,8 +33,12 @@ class SiteHealth:
         return self.total("items")
 
     @property
+    def stored(self) -> int:
+        return max(0, self.items - self.unstored)
+
+    @property
     def errors(self) -> int:
-        return self.total("errors")
+        return self.total("errors") + self.unstored
 
     @property
     def blocked(self) -> int:
@@ -60,12 +66,18 @@ class SiteHealth:
         self.count(page_type, "blocked")
         self._note(BLOCKED + reason, blocked=True)
 
+    def not_stored(self, reason: str) -> None:
+        """An item the database refused, even on its own: an error of the run."""
+        self.unstored += 1
+        if self.unstored_reason is None:
+            self.unstored_reason = reason
+
     @property
     def status(self) -> str:
         """blocked > failed (nothing usable) > partial (some errors) > ok."""
         if self.blocked:
             return "blocked"
-        if self.items == 0 and (self.errors or self.pages == 0):
+        if self.stored == 0 and (self.errors or self.pages == 0):
             return "failed"
         if self.errors:
             return "partial"
@@ -73,7 +85,13 @@ class SiteHealth:
 
     @property
     def summary(self) -> str | None:
-        if not self.reasons:
+        """The reasons, blocks first, then the items that could not be stored."""
+        reasons = list(self.reasons)
+        if self.unstored:
+            at = sum(1 for r in reasons if r.startswith(BLOCKED))
+            items = "1 item" if self.unstored == 1 else f"{self.unstored} items"
+            reasons.insert(at, f"{items} could not be stored: {self.unstored_reason}")
+        if not reasons:
             return None if self.status == "ok" else "no pages were crawled"
-        more = self.errors + self.blocked - len(self.reasons)
-        return "; ".join(self.reasons) + (f" (and {more} more)" if more > 0 else "")
+        more = self.total("errors") + self.blocked - len(self.reasons)
+        return "; ".join(reasons) + (f" (and {more} more)" if more > 0 else "")

@@ -8,13 +8,20 @@ from collections import defaultdict
 from typing import Any
 
 from scrapy.crawler import Crawler
+from sqlalchemy.exc import (
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+    StatementError,
+)
 
 from config import Config
 from crawlers.health import SiteHealth
 from crawlers.identity import Identity
 from crawlers.items import ProductItem, RankItem, SuggestionItem
 from crawlers.spiders.base import ShopSpider
-from crawlers.validate import clean_product, price_unknown
+from crawlers.validate import Fixes, clean_item, clean_term, clean_text, price_unknown
 from db import repo
 from db.session import session_scope
 
@@ -28,12 +35,13 @@ class DatabasePipeline:
         self.crawler = crawler
         self.config: Config = crawler.settings["SHOPWATCH_CONFIG"]
         self.identity = Identity(self.config)
-        self.keyword_groups = {k.term: k.group for k in self.config.keywords}
+        self.keyword_groups = {clean_term(k.term): k.group for k in self.config.keywords}
         self.day: dt.date = crawler.settings["SHOPWATCH_DAY"]
         self.batch_size = crawler.settings.getint("SHOPWATCH_BATCH_SIZE", 500)
         self.buffer: list[ProductItem | RankItem | SuggestionItem] = []
         self.runs: dict[str, tuple[int, int, int]] = {}  # site -> (site id, run id, attempt)
         self.keyword_ids: dict[tuple[str, str], int] = {}
+        self.fixes: dict[str, Fixes] = {}  # site -> what cleaning changed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DatabasePipeline:
@@ -55,38 +63,72 @@ class DatabasePipeline:
                 run_id, attempt = repo.begin_run(session, site_id, spider.name, self.day)
                 self.runs[site.name] = (site_id, run_id, attempt)
                 for keyword in spider.keywords_of(site):
-                    self.keyword_ids[site.name, keyword.term] = repo.ensure_keyword(
-                        session, site_id, keyword.term, keyword.group)
+                    term = clean_term(keyword.term)  # as the items carry it
+                    self.keyword_ids[site.name, term] = repo.ensure_keyword(
+                        session, site_id, term, keyword.group)
 
     def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ProductItem | RankItem | SuggestionItem):
+            return item
+        self._count_fixes(item.site, clean_item(item))
         product = item.product if isinstance(item, RankItem) else item
-        if isinstance(product, ProductItem):
-            clean_product(product)
-            if price_unknown(product):
-                self.spider.site_health(product.site).unknown_prices += 1
-                self.crawler.stats.inc_value("shopwatch/unknown_prices")
-        if isinstance(item, ProductItem | RankItem | SuggestionItem):
-            self.buffer.append(item)
-            if len(self.buffer) >= self.batch_size:
-                self.flush()
+        if isinstance(product, ProductItem) and price_unknown(product):
+            self.spider.site_health(product.site).unknown_prices += 1
+            self.crawler.stats.inc_value("shopwatch/unknown_prices")
+        self.buffer.append(item)
+        if len(self.buffer) >= self.batch_size:
+            self.flush()
         return item
 
+    def _count_fixes(self, site: str, fixes: Fixes) -> None:
+        for name, count in fixes.counts().items():
+            self.crawler.stats.inc_value(f"shopwatch/cleaned/{name}", count)
+        self.fixes.setdefault(site, Fixes()).add(fixes)
+
     def close_spider(self) -> None:
-        self.flush()
-        health = self.spider.health
-        with session_scope(self.config.database_url) as session:
+        """Write what is left, then finish every run of the crawl, whatever happened."""
+        failure = None
+        try:
+            self.flush()
+        except Exception as exc:  # recorded on the runs below, then left to Scrapy to log
+            failure = f"the last items could not be written: {_why(exc)}"
+            raise
+        finally:
             for site, (_site_id, run_id, attempt) in self.runs.items():
-                seen = health.get(site)
-                if seen is None:
-                    seen = SiteHealth()
-                    seen.error("no pages were requested")
-                status = seen.status
-                repo.finish_run(session, run_id, status, items=seen.items, pages=seen.pages,
-                                errors=seen.errors + seen.blocked, error_summary=seen.summary,
+                try:
+                    self._finish_run(site, run_id, attempt, failure)
+                except SQLAlchemyError as exc:  # the database is gone: the runner closes it
+                    logger.error("crawl run %s/%s %s left open: %s", site, self.spider.name,
+                                 self.day, _why(exc))
+
+    def _finish_run(self, site: str, run_id: int, attempt: int, failure: str | None) -> None:
+        seen = self.spider.health.get(site)
+        if seen is None:
+            seen = SiteHealth()
+            seen.error("no pages were requested")
+        status = "failed" if failure else seen.status
+        summary = clean_text("; ".join(r for r in (failure, seen.summary) if r))
+        fixes = self.fixes.get(site)
+        if fixes and fixes.counts():  # a cut loses text: the operator hears of it
+            logger.log(logging.WARNING if fixes.cut else logging.INFO,
+                       "%s/%s: scraped text cleaned before storing: %s", site,
+                       self.spider.name, fixes.counts())
+        try:
+            with session_scope(self.config.database_url) as session:
+                repo.finish_run(session, run_id, status, items=seen.stored, pages=seen.pages,
+                                errors=seen.errors + seen.blocked, error_summary=summary,
                                 page_counts=seen.by_type, unknown_prices=seen.unknown_prices)
                 if status == "ok":
                     repo.prune_stale(session, run_id, attempt)
-                logger.info("crawl run %s/%s %s: %s", site, self.spider.name, self.day, status)
+        except (SQLAlchemyError, ValueError) as exc:
+            logger.error("crawl run %s/%s %s could not be finished: %s", site,
+                         self.spider.name, self.day, _why(exc))
+            with session_scope(self.config.database_url) as session:
+                repo.finish_run(session, run_id, "failed", items=seen.stored, pages=seen.pages,
+                                errors=seen.errors + seen.blocked, error_summary=clean_text(
+                                    f"the run could not be finished: {_why(exc)}"))
+            return
+        logger.info("crawl run %s/%s %s: %s", site, self.spider.name, self.day, status)
 
     def flush(self) -> None:
         if not self.buffer:
@@ -94,12 +136,33 @@ class DatabasePipeline:
         by_site: dict[str, list[ProductItem | RankItem | SuggestionItem]] = defaultdict(list)
         for item in self.buffer:
             by_site[item.site].append(item)
-        with session_scope(self.config.database_url) as session:
-            for site, items in by_site.items():
-                if site in self.runs:
-                    self._write_site(session, site, items)
-        self.crawler.stats.inc_value("shopwatch/items_written", len(self.buffer))
+        for site, items in by_site.items():
+            if site in self.runs:
+                self._store(site, items)
         self.buffer.clear()
+
+    def _store(self, site: str, items: list[ProductItem | RankItem | SuggestionItem]) -> None:
+        """Write ``items`` in one transaction. A batch the database refuses is split in halves
+        down to the items it refuses on their own: those are counted and reported on the run
+        (which ends partial), the others are stored."""
+        try:
+            with session_scope(self.config.database_url) as session:
+                self._write_site(session, site, items)
+        except (ValueError, TypeError, StatementError) as exc:
+            if isinstance(exc, OperationalError | InterfaceError):
+                raise  # the database, not the data: no row would do better
+            if len(items) > 1:
+                half = len(items) // 2
+                self._store(site, items[:half])
+                self._store(site, items[half:])
+                return
+            reason = clean_text(f"{_describe(items[0])}: {_why(exc)}") or "?"
+            logger.error("%s/%s: an item could not be stored: %s", site, self.spider.name,
+                         reason)
+            self.spider.site_health(site).not_stored(reason)
+            self.crawler.stats.inc_value("shopwatch/items_not_stored")
+            return
+        self.crawler.stats.inc_value("shopwatch/items_written", len(items))
 
     def _product_row(self, item: ProductItem) -> dict[str, Any]:
         role = self.identity.role(item)
@@ -148,3 +211,18 @@ def _snapshot_row(item: ProductItem, run_id: int, product_id: int, attempt: int)
         "from_page": item.from_product_page, "sales_count": item.sales_count, "rating": item.rating,
         "review_count": item.review_count, "title": item.title,
     }
+
+
+def _describe(item: ProductItem | RankItem | SuggestionItem) -> str:
+    if isinstance(item, SuggestionItem):
+        return f"the suggestions of “{item.seed}”"
+    if isinstance(item, RankItem):
+        return f"rank {item.position} of “{item.keyword}” (product {item.product.external_id})"
+    return f"product {item.external_id}"
+
+
+def _why(exc: BaseException) -> str:
+    """The database's own words (its first line), without the statement and parameters."""
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    lines = str(cause).strip().splitlines() or [""]
+    return f"{type(cause).__name__}: {lines[0][:200]}"
