@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import lxml.html
+from lxml import etree
 from parsel import Selector, SelectorList
 from scrapy.http import TextResponse
 
@@ -51,11 +52,15 @@ def select_nodes(node: Node, selector: str | list[str] | None) -> SelectorList[S
 
 
 def select_text(node: Node, selector: str | list[str] | None) -> str | None:
-    """The (whitespace-normalised) text of the first match; all text of an element match."""
+    """The (whitespace-normalised) text of the first match; all text of an element match.
+
+    Only an element is read as markup: an attribute or text value is text as it is, also
+    when it begins with "<" ("<New> Robot X1")."""
     for found in select_nodes(node, selector):
-        value = found.get()
-        if value is not None and value.lstrip().startswith("<"):
+        if isinstance(found.root, etree._Element):
             value = " ".join(found.xpath(".//text()").getall())
+        else:  # ::attr, ::text, @name, text(), string(...), count(...)
+            value = found.get()
         value = " ".join((value or "").split())
         if value:
             return value
