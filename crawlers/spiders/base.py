@@ -6,14 +6,18 @@ import json
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.http.request import VerboseCookie
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url
 
 from config import Config, KeywordConfig, SiteConfig
 from crawlers.blocks import explain_no_results
@@ -28,6 +32,12 @@ class ShopSpider(scrapy.Spider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.health: dict[str, SiteHealth] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        return spider
 
     @property
     def config(self) -> Config:
@@ -97,12 +107,28 @@ class ShopSpider(scrapy.Spider):
         if isinstance(failure.value, HttpError):
             response = failure.value.response
             reason = f"HTTP {response.status} on {response.url}"
+        elif (isinstance(failure.value, IgnoreRequest) and request is not None
+              and request.meta.get("redirect_times", 0)
+              >= self.settings.getint("REDIRECT_MAX_TIMES")):
+            first = (request.meta.get("redirect_urls") or [request.url])[0]
+            reason = (f"too many redirects on {first} (gave up after "
+                      f"{request.meta['redirect_times']}, at {request.url})")
         else:
             name = failure.type.__name__ if failure.type else "error"
             reason = f"{name}: {failure.getErrorMessage()[:200]}"
             if request is not None:
                 reason += f" on {request.url}"
         self.site_health(site).error(reason, page_type)
+
+    def on_dropped(self, request: scrapy.Request) -> None:
+        """A redirect back to an address of its own chain is a loop, which the duplicate
+        filter drops without a word: an error of the page, so the run says what it lost."""
+        chain = [canonicalize_url(url) for url in request.meta.get("redirect_urls", [])]
+        if canonicalize_url(request.url) not in chain:
+            return  # a duplicate, or a redirect to a page crawled anyway: nothing lost
+        hops = " → ".join([*request.meta["redirect_urls"], request.url])
+        self.site_health(str(request.meta.get("site", "?"))).error(
+            f"redirect loop: {hops}", str(request.meta.get("page_type", "page")))
 
     def parsed(self, site: SiteConfig, response: Response,
                parse: Callable[[TextResponse, SiteConfig], Any], what: str = "") -> Iterator[Any]:
