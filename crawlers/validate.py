@@ -3,9 +3,10 @@
 ``clean_item`` is the one way in (the pipeline calls it for every item):
 
 - text: lone surrogates and NUL become U+FFFD (they cannot be encoded, or PostgreSQL refuses
-  them); terminal escape sequences (CSI ``ESC [ … m``, OSC ``ESC ] … BEL``, their C1 forms)
-  and the other C0/C1 control characters (bell, backspace, DEL …) are removed; whitespace
-  is normalised; each field is cut to what its column holds, and the cut is counted;
+  them; a surrogate pair becomes its character); terminal escape sequences (CSI
+  ``ESC [ … m``, OSC ``ESC ] … BEL``, their C1 forms) and the other C0/C1 control characters
+  (bell, backspace, DEL …) are removed; whitespace is normalised; each field is cut to what
+  its column holds, and the cut is counted;
 - links: only http(s) URLs that fit their column are kept (a ``javascript:`` link is None);
 - ids longer than their column keep a readable start and a hash of the whole, so two long
   ids never become one;
@@ -35,7 +36,7 @@ MAX_RATING = Decimal("9.99")  # Numeric(3, 2)
 MAX_COUNT = 2**31 - 1  # Integer
 REPLACEMENT = "\ufffd"
 
-UNENCODABLE = re.compile("[\x00\ud800-\udfff]")
+SURROGATES = re.compile("[\ud800-\udfff]")
 # CSI: ESC [ (or U+009B), parameters, intermediates, a final byte. Strings (OSC, DCS, SOS, PM,
 # APC: ESC ] P X ^ _ or their C1 forms) up to BEL or ST; an unterminated one loses only its
 # introducer. Other escapes: ESC, intermediates, a final byte.
@@ -66,10 +67,13 @@ class Fixes:
 
 def _inert(value: str, fixes: Fixes) -> str:
     """``value`` without what cannot be stored or would act on a terminal."""
-    text, replaced = UNENCODABLE.subn(REPLACEMENT, value)
+    text = value
+    if SURROGATES.search(text):  # a pair is its character; a lone one cannot be encoded
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    text = text.replace("\x00", REPLACEMENT)  # PostgreSQL refuses NUL in text
+    fixes.replaced += text.count(REPLACEMENT) > value.count(REPLACEMENT)
     text, sequences = TERMINAL.subn("", text)
     text, controls = CONTROL.subn("", text)
-    fixes.replaced += bool(replaced)
     fixes.removed += bool(sequences or controls)
     return text
 
