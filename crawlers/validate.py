@@ -24,6 +24,7 @@ from decimal import Decimal
 from scrapy.exceptions import DropItem
 
 from crawlers.items import Money, ProductItem, RankItem, SuggestionItem
+from crawlers.pagetext.clean import CONTROLS, REPLACEMENT, TERMINAL, pair_surrogates
 
 # Column sizes of db/models.py (titles are Text: capped all the same).
 MAX_TITLE = 1000
@@ -34,17 +35,7 @@ MAX_ID = 128
 MAX_AMOUNT = Decimal(10) ** 12  # Numeric(14, 2)
 MAX_RATING = Decimal("9.99")  # Numeric(3, 2)
 MAX_COUNT = 2**31 - 1  # Integer
-REPLACEMENT = "\ufffd"
 
-SURROGATES = re.compile("[\ud800-\udfff]")
-# CSI: ESC [ (or U+009B), parameters, intermediates, a final byte. Strings (OSC, DCS, SOS, PM,
-# APC: ESC ] P X ^ _ or their C1 forms) up to BEL or ST; an unterminated one loses only its
-# introducer. Other escapes: ESC, intermediates, a final byte.
-TERMINAL = re.compile(
-    "(?:\x1b\\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"
-    "|(?:\x1b[\\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,512}(?:\x07|\x1b\\\\|\x9c)"
-    "|\x1b[\x20-\x2f]*[\x30-\x7e]?")
-CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # tab, newlines: whitespace below
 CURRENCY = re.compile("^[A-Z]{3}$")
 
 
@@ -67,13 +58,11 @@ class Fixes:
 
 def _inert(value: str, fixes: Fixes) -> str:
     """``value`` without what cannot be stored or would act on a terminal."""
-    text = value
-    if SURROGATES.search(text):  # a pair is its character; a lone one cannot be encoded
-        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    text = pair_surrogates(value)  # a lone surrogate cannot be encoded
     text = text.replace("\x00", REPLACEMENT)  # PostgreSQL refuses NUL in text
     fixes.replaced += text.count(REPLACEMENT) > value.count(REPLACEMENT)
     text, sequences = TERMINAL.subn("", text)
-    text, controls = CONTROL.subn("", text)
+    text, controls = CONTROLS.subn("", text)
     fixes.removed += bool(sequences or controls)
     return text
 

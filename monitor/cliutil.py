@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from rich.console import Console
 
 from config import Config, load_config
+from crawlers.pagetext.clean import BREAKS, CONTROLS, TERMINAL, pair_surrogates
 
 console = Console(stderr=True, highlight=False)
 
@@ -94,15 +95,6 @@ def db_error_line(exc: BaseException, url: str | None) -> str:
 # What is in a database already (or was just read from a page) is shown, never obeyed: a
 # title's colour codes, window-title and bell sequences, backspaces or line breaks must not
 # act on the terminal, forge lines or reach an e-mail.
-# Terminal sequences, removed whole: CSI ("ESC [ … final", or the 8-bit CSI), the strings
-# of OSC, DCS, SOS, PM and APC up to their terminator, two-character escapes.
-_SEQUENCES = re.compile(
-    "(?:\x1b\\[|\x9b)[0-?]*[ -/]*[@-~]"
-    "|(?:\x1b[]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)"
-    "|\x1b[ -~]")
-_BREAKS = re.compile("[\t\n\v\f\r\x85\u2028\u2029]")
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-_SURROGATES = re.compile("[\ud800-\udfff]")
 # Raw in JSON output (json escapes C0 itself): DEL, C1, the JavaScript line breaks, surrogates.
 _JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 LINK_SCHEMES = frozenset({"http", "https"})
@@ -114,10 +106,8 @@ def inert(text: str) -> str:
     (a surrogate pair becomes its character)."""
     if text.isprintable():
         return text
-    if _SURROGATES.search(text):
-        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    text = _SEQUENCES.sub("", text)
-    return _CONTROLS.sub("", _BREAKS.sub(" ", text))
+    text = TERMINAL.sub("", pair_surrogates(text))
+    return CONTROLS.sub("", BREAKS.sub(" ", text))
 
 
 def json_text(value: Any) -> str:
