@@ -7,8 +7,11 @@ rerun of the same day updates rows instead of duplicating them.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 from collections.abc import Iterable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, case, delete, func, not_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session
 from db.models import (
     Base,
     CrawlRun,
+    JobRun,
     Keyword,
     KeywordTerm,
     KeywordTermWeek,
@@ -123,14 +127,91 @@ def prune_stale(session: Session, run_id: int, attempt: int) -> None:
                                             model.attempt < attempt))
 
 
-def fail_unfinished_runs(session: Session, reason: str, day: dt.date | None = None) -> int:
-    """Mark runs still 'running' (their process died or timed out) as failed."""
+def fail_unfinished_runs(session: Session, reason: str, day: dt.date | None = None, *,
+                         spiders: Sequence[str] | None = None,
+                         sites: Sequence[str] | None = None) -> int:
+    """Mark runs still 'running' (their process died or timed out) as failed: of ``day``,
+    and only those ``spiders`` and ``sites`` (by name) when given: one crawl's runs."""
     statement = update(CrawlRun).where(CrawlRun.status == "running")
     if day is not None:
         statement = statement.where(CrawlRun.day == day)
+    if spiders is not None:
+        statement = statement.where(CrawlRun.spider.in_(list(spiders)))
+    if sites is not None:
+        statement = statement.where(CrawlRun.site_id.in_(
+            select(Site.id).where(Site.name.in_(list(sites)))))
     result = session.execute(statement.values(status="failed", finished_at=utcnow(),
                                               error_summary=reason))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+LEASE = dt.timedelta(minutes=10)  # no heartbeat for this long: the holder is gone
+
+
+def holder_alive(owner: str, heartbeat_at: dt.datetime, now: dt.datetime,
+                 lease: dt.timedelta = LEASE) -> bool:
+    """Whether the process that holds a row (``owner``: "host:pid[:thread]") may still be
+    working on it. Its heartbeat must be younger than ``lease``; on this host, its pid must
+    also be alive (a dead process is known at once, not after the lease)."""
+    if now - heartbeat_at >= lease:
+        return False
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's process: only its heartbeat tells
+    return _pid_alive(int(pid))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    try:  # a zombie (killed, not yet reaped by its parent) is dead
+        stat = Path(f"/proc/{pid}/stat").read_text("utf-8", "replace")
+    except OSError:
+        return True  # no /proc here: kill(0) is all we know
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
+class ClosedDay(NamedTuple):
+    day: dt.date
+    job: str
+    detail: str
+    crawl_runs: int  # of its crawl runs closed with it
+
+
+def close_dead_jobs(session: Session, *, day: dt.date | None = None,
+                    since: dt.date | None = None, now: dt.datetime | None = None,
+                    lease: dt.timedelta = LEASE) -> list[ClosedDay]:
+    """Close the job days (of ``day``, or from ``since`` on) left running by a process that
+    died (see ``holder_alive``): failed, detail "process died: ...". A day that died in its
+    crawl step has its crawl runs still running closed the same way (a crawl child does not
+    outlive the process that started it). Returns the rows closed."""
+    now = now or utcnow()
+    statement = select(JobRun).where(JobRun.status == "running")
+    if day is not None:
+        statement = statement.where(JobRun.day == day)
+    if since is not None:
+        statement = statement.where(JobRun.day >= since)
+    closed = []
+    for row in session.scalars(statement).all():
+        if holder_alive(row.owner, row.heartbeat_at, now, lease):
+            continue
+        detail = (f"process died: {row.owner} stopped in step {row.step or 'starting'} "
+                  f"(last heartbeat {row.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC)")
+        taken = session.execute(update(JobRun).where(
+            JobRun.id == row.id, JobRun.status == "running", JobRun.owner == row.owner,
+            JobRun.attempt == row.attempt, JobRun.heartbeat_at == row.heartbeat_at)
+            .values(status="failed", finished_at=now, detail=detail)
+            .execution_options(synchronize_session=False))
+        if getattr(taken, "rowcount", 0) != 1:
+            continue  # closed or taken over by another process just now
+        runs = fail_unfinished_runs(session, detail, row.day) if row.step == "crawl" else 0
+        closed.append(ClosedDay(row.day, row.job, detail, runs))
+    return closed
 
 
 def upsert_products(session: Session, site_id: int,

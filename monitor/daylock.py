@@ -2,14 +2,18 @@
 number of machines sharing the database.
 
 A row per (day, job) in ``job_runs``. Taking it is an INSERT (the unique key decides between
-two at once) or a compare-and-set UPDATE of a row that is done, failed, interrupted, or held by
-a process that stopped sending heartbeats (it died: its lease is over). Portable SQL, no
-advisory locks: the same on SQLite and PostgreSQL.
+two at once) or a compare-and-set UPDATE of a row that is done, failed or interrupted. A row
+left running by a process that died (SIGKILL, a crash, a machine that went down) is first
+closed as failed, "process died": on this host as soon as its pid is gone, from another host
+when its heartbeats stopped for the lease time (``db.repo.holder_alive``). Every command that
+takes a day does it; the service does it for recent days when it starts, then resumes them as
+it resumes failed days. Portable SQL, no advisory locks: the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 import threading
@@ -21,10 +25,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from db.models import JobRun, utcnow
+from db.repo import ClosedDay, close_dead_jobs
 from db.session import session_scope
 
 HEARTBEAT = dt.timedelta(seconds=30)
-LEASE = dt.timedelta(minutes=10)  # no heartbeat for this long: the holder is gone
+log = logging.getLogger(__name__)
 
 
 def owner_name() -> str:
@@ -57,11 +62,12 @@ def claim(url: str, day: dt.date, job: str, *, rerun_done: bool = False,
         return Claim(day, job, owner, 1, False)
     except IntegrityError:
         pass
+    close_dead(url, day=day)
     with session_scope(url) as session:
         row = session.scalars(select(JobRun).where(JobRun.day == day, JobRun.job == job)).one()
         if row.status == "done" and not rerun_done:
             return None
-        if row.status == "running" and now - row.heartbeat_at < LEASE:
+        if row.status == "running":  # alive: a dead holder's row was closed just above
             raise DayBusy(f"{job} of {day} is being run by {row.owner} (step "
                           f"{row.step or 'starting'}, since {row.started_at:%Y-%m-%d %H:%M} UTC)")
         attempt = row.attempt + 1  # (the UPDATE below refreshes ``row``)
@@ -105,12 +111,27 @@ def lease(url: str, held: Claim) -> Iterator[Callable[[str], None]]:
         thread.join(5)
 
 
+def close_dead(url: str, *, day: dt.date | None = None,
+               since: dt.date | None = None) -> list[ClosedDay]:
+    """Close the days (``day``, or all from ``since`` on) left running by a process that died,
+    as failed "process died: ...", with their crawl runs still running; log each one."""
+    with session_scope(url) as session:
+        closed = close_dead_jobs(session, day=day, since=since)
+    for row in closed:
+        log.warning("day closed: %s", row.detail, extra={
+            "day": row.day.isoformat(), "job": row.job, "detail": row.detail,
+            "crawl_runs_closed": row.crawl_runs})
+    return closed
+
+
 MAX_ATTEMPTS = 3  # a day that failed this often waits for an operator (shopwatch run)
 
 
 def unfinished(url: str, job: str, since: dt.date) -> list[dt.date]:
     """Days since ``since`` to run again when the service starts: interrupted ones, and failed
-    ones that have not failed ``MAX_ATTEMPTS`` times yet."""
+    ones (a process that died included, see ``close_dead``) that have not been tried
+    ``MAX_ATTEMPTS`` times yet: a day that kills its process each time does not restart the
+    service for ever."""
     with session_scope(url) as session:
         return list(session.scalars(select(JobRun.day).where(
             JobRun.job == job, JobRun.day >= since,

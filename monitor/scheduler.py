@@ -11,6 +11,9 @@ APScheduler 3 service.
   own child process), the day is marked interrupted, and the next start runs it again (a
   failed day too, up to 3 attempts). A second Ctrl-C stops at once (the crawl child is killed;
   its runs are marked failed).
+- A day left running by a process that died (SIGKILL, a crash) is closed as failed ("process
+  died") when the service starts, and resumed like a failed day; ``shopwatch run`` of that
+  day closes it too, instead of waiting for the lease of a process that is gone.
 """
 
 from __future__ import annotations
@@ -174,6 +177,7 @@ def serve(config_path: str, config: Config, *, daily: tuple[str, Any] | None = N
     _ensure(scheduler, WEEKLY, WEEKLY_REF,
             _cron(config.schedule.weekly_time, zone, config.schedule.weekly_day), [config_path])
     since = today_in(config) - dt.timedelta(seconds=config.schedule.misfire_grace_s + 86400)
+    daylock.close_dead(config.database_url, since=since)  # a SIGKILLed day: failed, resumed
     for day in daylock.unfinished(config.database_url, DAILY, since):
         log.info("resuming an interrupted or failed day", extra={"day": day.isoformat()})
         scheduler.add_job(func, "date", args=[config_path, day.isoformat()],

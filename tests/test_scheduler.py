@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -12,14 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import column, func, select, table
+from sqlalchemy import column, func, select, table, update
 
 from config import load_config
 from db.models import CrawlRun, JobRun, RankObservation
+from db.repo import LEASE, holder_alive
 from db.session import session_scope, upgrade
 from demoshop.server import ShopServer
 from monitor import scheduler
-from monitor.daylock import DayBusy, claim
+from monitor.daylock import DayBusy, claim, close_dead, unfinished
 from tests.conftest import write_config
 
 DAY = dt.date(2026, 11, 24)
@@ -176,8 +178,6 @@ def test_the_day_lock(db_url: str) -> None:
     assert claim(db_url, DAY, "daily", owner="b") is None  # done: the scheduler skips it
     again = claim(db_url, DAY, "daily", owner="b", rerun_done=True)  # `shopwatch run`
     assert again and again.attempt == 2 and again.resumed
-    from monitor.daylock import unfinished
-
     release(db_url, again, "failed", "RuntimeError: disk full")
     assert unfinished(db_url, "daily", DAY) == [DAY]  # tried again on the next start
     third = claim(db_url, DAY, "daily", owner="c")
@@ -303,3 +303,83 @@ def test_the_weekly_rebuild_runs_once_under_its_own_lock(db_url: str, tmp_path: 
     assert (row.job, row.status, row.attempt, row.step) == (scheduler.WEEKLY, "done", 1,
                                                             "keywords")
     assert row.detail == "0 terms"
+
+
+def _dead_pid() -> int:
+    """The pid of a process of this host that has ended (and been reaped)."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+NOW = dt.datetime(2026, 11, 24, 8, 0)
+HOST = socket.gethostname()
+
+
+@pytest.mark.parametrize(("owner", "silent_for", "alive"), [
+    (f"{HOST}:{os.getpid()}:7", dt.timedelta(seconds=5), True),  # this process
+    ("HOST:DEAD:1", dt.timedelta(seconds=5), False),  # this host, its pid gone: dead at once
+    (f"{HOST}:{os.getpid()}:7", LEASE, False),  # a pid alive but silent: reused by another
+    ("elsewhere:1:1", LEASE - dt.timedelta(seconds=1), True),  # another host: the lease tells
+    ("elsewhere:1:1", LEASE, False),
+    ("a", dt.timedelta(0), True),  # a name without a pid: the lease only
+])
+def test_a_holder_is_alive_while_its_pid_lives_and_its_heartbeat_is_within_the_lease(
+        owner: str, silent_for: dt.timedelta, alive: bool) -> None:
+    owner = owner.replace("HOST", HOST).replace("DEAD", str(_dead_pid()))
+    assert holder_alive(owner, NOW - silent_for, NOW) is alive
+
+
+def _running_day(db_url: str, owner: str, heartbeat: dt.datetime, step: str = "crawl") -> None:
+    """A day left ``running`` by ``owner`` in ``step``, with a crawl run running on that day
+    and one on the day before."""
+    from db.repo import begin_run, ensure_site
+
+    upgrade(db_url)
+    with session_scope(db_url) as s:
+        s.add(JobRun(day=DAY, job="daily", status="running", owner=owner, attempt=1,
+                     started_at=heartbeat, heartbeat_at=heartbeat, step=step))
+        site = ensure_site(s, "demo", "demoshop", "http://127.0.0.1:9")
+        begin_run(s, site, "ranks", DAY)
+        begin_run(s, site, "ranks", DAY - dt.timedelta(days=1))
+
+
+def test_a_day_left_running_by_a_dead_process_is_closed_then_taken(db_url: str) -> None:
+    """A SIGKILLed run of this host: the next claim does not wait for the lease. The day is
+    closed as failed "process died" with its crawl runs (of that day only), then taken."""
+    dead = f"{HOST}:{_dead_pid()}:1"
+    _running_day(db_url, dead, dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    closed = close_dead(db_url, day=DAY)
+    assert [(c.day, c.job, c.crawl_runs) for c in closed] == [(DAY, "daily", 1)]
+    assert closed[0].detail.startswith(f"process died: {dead} stopped in step crawl")
+    with session_scope(db_url) as s:
+        row = s.scalars(select(JobRun)).one()
+        assert (row.status, row.detail) == ("failed", closed[0].detail)
+        runs = {r.day: (r.status, r.error_summary) for r in s.scalars(select(CrawlRun))}
+    assert runs == {DAY: ("failed", closed[0].detail),
+                    DAY - dt.timedelta(days=1): ("running", None)}  # not this day's job's
+    assert unfinished(db_url, "daily", DAY) == [DAY]  # the service resumes it
+    again = claim(db_url, DAY, "daily", owner="b")
+    assert again and (again.attempt, again.resumed) == (2, True)
+
+
+@pytest.mark.parametrize("step", ["crawl", "monitor"])
+def test_claim_closes_a_dead_holder_itself_and_waits_for_a_live_one(db_url: str,
+                                                                    step: str) -> None:
+    """``shopwatch run`` of a day whose holder died: taken at once (no exit 2). A holder on
+    another host is alive until its heartbeats stop for the lease time. A day that died after
+    its crawl step leaves the crawl runs alone (its crawl had ended)."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    _running_day(db_url, "elsewhere:1:1", now - dt.timedelta(seconds=40), step)
+    with pytest.raises(DayBusy, match="being run by elsewhere:1:1"):
+        claim(db_url, DAY, "daily", owner="b")
+    with session_scope(db_url) as s:
+        s.execute(update(JobRun).values(heartbeat_at=now - LEASE))
+    taken = claim(db_url, DAY, "daily", owner="b")
+    assert taken and taken.attempt == 2
+    with session_scope(db_url) as s:
+        statuses = {r.status for r in s.scalars(select(CrawlRun).where(CrawlRun.day == DAY))}
+    assert statuses == ({"failed"} if step == "crawl" else {"running"})
