@@ -67,6 +67,10 @@ def run_day(config_path: str, config: Config, day: dt.date, *, notify_now: bool 
                            database_url=config.database_url, on_start=on_child)
     if child.returncode != 0:
         result.crawl_error = child.stderr_tail or "crawl process failed"
+    elif child.runs_closed:  # it exited 0 but left runs open: they are failed now
+        result.crawl_error = (f"{child.runs_closed} crawl run(s) left running by the crawl "
+                              "process, closed as failed")
+    if result.crawl_error:
         log.warning("crawl failed", extra={"day": day.isoformat(),
                                             "returncode": child.returncode,
                                             "timed_out": child.timed_out})
