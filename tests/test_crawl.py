@@ -30,7 +30,7 @@ def test_migrations_are_idempotent_and_match_the_models(db_url: str) -> None:
 
     upgrade(db_url)
     upgrade(db_url)
-    assert current_revision(db_url) == head_revision() == "0009"
+    assert current_revision(db_url) == head_revision()
     with get_engine(db_url).connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
