@@ -216,11 +216,17 @@ class OutboxMessage(Base):
     """A digest e-mail for one recipient, stored before it is sent.
 
     The message is rendered once (its bytes, charts included, and its Message-ID are kept), so
-    a retry sends exactly what was queued. ``status`` goes queued -> sent; a failed attempt
-    leaves it queued with the error and the time of the next try.
+    a retry sends exactly what was queued. ``status`` goes queued -> sent. A sender claims a
+    queued message (``claimed_by``, ``claimed_at``) with a compare-and-set before it talks to
+    the server; a failed attempt drops the claim and leaves the error and the time of the next
+    try; a claim past its lease (``monitor.outbox``) is a sender that died and may be taken
+    over. On a sent message the claim says who sent it.
+    ``seq`` numbers the digests of a day per recipient (unique: two processes queueing the
+    same day at once cannot both queue one).
     """
 
     __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("day", "recipient", "seq"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, index=True)
     recipient: Mapped[str] = mapped_column(String(320))
@@ -233,6 +239,9 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    seq: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))  # host:pid:nonce
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class AlertDelivery(Base):

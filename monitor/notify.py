@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
 
 from config import Config
 from db.models import Alert
@@ -18,6 +21,9 @@ from monitor.digest import build_message, ordered
 from monitor.mailer import write_eml
 from monitor.outbox import Delivery, deliver, queue
 from monitor.runner import alerts_of_day
+
+QUEUE_TRIES = 5
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -32,13 +38,15 @@ class NotifyResult:
 
 
 def notify(config: Config, day: dt.date, eml_dir: Path | None = None,
-           dry_run: bool = False, now: dt.datetime | None = None) -> NotifyResult:
+           dry_run: bool = False, now: dt.datetime | None = None,
+           paced: bool = True) -> NotifyResult:
     """Deliver the digest of ``day``.
 
     With an SMTP host: queue a digest per recipient of the alerts nothing has carried to them
-    yet, then send everything due in the outbox (earlier days' failed sends too). Without one,
-    or with ``dry_run``: write the digest of all the day's alerts as ``.eml`` into ``eml_dir``
-    (nothing is queued or marked sent).
+    yet, then send everything due in the outbox (earlier days' failed sends too; ``paced``
+    False: every queued message, whatever its back-off, as a person's ``notify`` means).
+    Without one, or with ``dry_run``: write the digest of all the day's alerts as ``.eml``
+    into ``eml_dir`` (nothing is queued or marked sent).
     """
     if dry_run or not config.email.host:
         with session_scope(config.database_url) as session:
@@ -49,6 +57,25 @@ def notify(config: Config, day: dt.date, eml_dir: Path | None = None,
                                     visibility(session, config, day))
         directory = eml_dir or Path(config.export_dir)
         return NotifyResult({"digest_eml": write_eml(message, directory, f"digest-{day}.eml")})
+    queued = _queue_day(config, day)
+    return NotifyResult(queued=queued, delivery=deliver(config, now, paced=paced))
+
+
+def _queue_day(config: Config, day: dt.date) -> int:
+    """Queue the day's digests; when another process queues the same day at the same moment,
+    one of the two transactions hits the outbox's unique keys and looks again at what the
+    other committed (so nothing is queued twice)."""
+    for attempt in range(1, QUEUE_TRIES + 1):
+        try:
+            return _queue_once(config, day)
+        except IntegrityError:
+            if attempt == QUEUE_TRIES:
+                raise
+            log.info("digests of %s queued by another process at the same time; again", day)
+    raise AssertionError("unreachable")
+
+
+def _queue_once(config: Config, day: dt.date) -> int:
     with session_scope(config.database_url) as session:
         runs = history.runs_of_day(session, day)
         seen = visibility(session, config, day)
@@ -61,5 +88,4 @@ def notify(config: Config, day: dt.date, eml_dir: Path | None = None,
             return build_message(day, alerts, runs, config.email.sender, [recipient],
                                  charts_for(session, alerts, day, drawn=drawn), seen, title)
 
-        queued = len(queue(session, config, day, render))
-    return NotifyResult(queued=queued, delivery=deliver(config, now))
+        return len(queue(session, config, day, render))

@@ -351,3 +351,35 @@ def test_digest_has_one_section_per_kind_the_most_severe_kind_first() -> None:
         assert body.index("e cut 18.0%") < body.index("c cut 13.0%") \
             < body.index("b raised 6.0%")
     assert subject.endswith(": 1 stock-out, 3 price moves, 1 promotion started")
+
+
+def test_the_outbox_of_an_earlier_release_is_numbered_and_sent_as_before(
+        db_url: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
+    """Migration 0010 numbers the digests a database already holds per day and recipient
+    (``seq``, unique), claims none of them, and the queued one goes out once."""
+    from sqlalchemy import text
+
+    from db.session import get_engine
+
+    inbox, port = smtp
+    upgrade(db_url, "0009")
+    with get_engine(db_url).begin() as connection:
+        for i, (recipient, status) in enumerate([("ops@example.com", "sent"),
+                                                 ("boss@example.com", "sent"),
+                                                 ("ops@example.com", "queued")]):
+            connection.execute(text(
+                "INSERT INTO outbox (day, recipient, subject, message_id, message, status, "
+                "attempts, created_at) VALUES (:day, :recipient, 's', :mid, :message, "
+                ":status, 0, :day)"), {"day": DAY, "recipient": recipient,
+                                       "mid": f"<{i}@x>", "status": status,
+                                       "message": b"Subject: s\r\n\r\nhello\r\n"})
+    upgrade(db_url)
+    with session_scope(db_url) as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [(m.recipient, m.seq, m.claimed_by) for m in rows] == [
+            ("ops@example.com", 1, None), ("boss@example.com", 1, None),
+            ("ops@example.com", 2, None)]
+    config = load_config(_config(tmp_path, db_url, port))
+    result = notify(config, DAY)  # queues nothing new (the day had digests), sends the one
+    assert result.queued == 0 and result.delivery and result.delivery.sent == ["ops@example.com"]
+    assert [r for _s, r, _c in inbox.messages] == [["ops@example.com"]]
