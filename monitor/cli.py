@@ -132,7 +132,8 @@ def cmd_notify(args: argparse.Namespace) -> int:
 
     config = _config(args)
     dry_dir = Path(args.dry_run) if args.dry_run else None
-    result = notify(config, args.date, dry_dir, dry_run=dry_dir is not None)
+    # a person's notify means now: every queued message goes, whatever its back-off
+    result = notify(config, args.date, dry_dir, dry_run=dry_dir is not None, paced=False)
     for path in result.files.values():
         print(f"wrote {path}")
     delivery = result.delivery
@@ -140,13 +141,13 @@ def cmd_notify(args: argparse.Namespace) -> int:
         return 0
     print(f"{result.queued} digest(s) queued for {args.date}; sent: "
           f"{', '.join(delivery.sent) or 'none'}")
+    if delivery.busy:
+        print(f"{delivery.busy} message(s) being sent by another process right now")
     if delivery.error:
-        console.print(f"[red]e-mail not sent[/red]: {delivery.error}; "
+        console.print(f"[red]e-mail not sent[/red]: {escape(inert(delivery.error))}; "
                       f"{len(delivery.failed) + delivery.waiting} message(s) stay queued and "
-                      "go with the next run", markup=True, soft_wrap=True)
-        return 1
-    if delivery.waiting:
-        print(f"{delivery.waiting} message(s) wait for their next try (backoff)")
+                      "go with the next run or notify", markup=True, soft_wrap=True)
+        return 1  # README: notify's exit statuses
     return 0
 
 
@@ -167,12 +168,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     assert result is not None  # rerun_done: a day done already runs again
     _print_runs(config, args.date)
     print(f"{len(result.alerts)} alert(s)")
-    if result.mail_error:
-        console.print(f"[red]e-mail not sent[/red]: {result.mail_error} (queued for the next "
-                      "run)", markup=True, soft_wrap=True)
     for path_ in result.files.values():
         print(f"wrote {path_}")
-    return 0
+    # exit statuses for cron (README, `shopwatch run`): 3 the digest is not sent (queued),
+    # 4 a step failed (the crawl process); 3 first: the digest would have told of the crawl
+    if result.crawl_error:
+        last = (result.crawl_error.strip().splitlines() or ["crawl process failed"])[-1]
+        console.print(f"[red]crawl step failed[/red]: {escape(inert(last))}", markup=True,
+                      soft_wrap=True)
+    if result.mail_error:
+        console.print(f"[red]e-mail not sent[/red]: {escape(inert(result.mail_error))} "
+                      "(queued for the next run or notify)", markup=True, soft_wrap=True)
+        return 3
+    return 4 if result.crawl_error else 0
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
