@@ -13,7 +13,7 @@ demo: setup chromium
 test: setup chromium services
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 bench: setup chromium
 	$(BIN)/python bench/crawl/run.py

@@ -116,9 +116,12 @@ def _print_runs(config: Config, day: dt.date) -> None:
 
 def cmd_monitor(args: argparse.Namespace) -> int:
     from db.session import session_scope
+    from monitor.daylock import close_dead
     from monitor.runner import run_monitor
 
     config = _config(args)
+    # a day left running by a process that died: its crawl runs are failed, not "in progress"
+    close_dead(config.database_url, day=args.date)
     with session_scope(config.database_url) as session:
         alerts = run_monitor(session, config, args.date)
     for alert in alerts:

@@ -326,7 +326,8 @@ HOST = socket.gethostname()
     ("elsewhere:1:1", LEASE - dt.timedelta(seconds=1), True),  # another host: the lease tells
     ("elsewhere:1:1", LEASE, False),
     ("a", dt.timedelta(0), True),  # a name without a pid: the lease only
-])
+], ids=["this-process", "dead-pid", "silent-pid", "other-host-within", "other-host-beyond",
+        "no-pid"])
 def test_a_holder_is_alive_while_its_pid_lives_and_its_heartbeat_is_within_the_lease(
         owner: str, silent_for: dt.timedelta, alive: bool) -> None:
     owner = owner.replace("HOST", HOST).replace("DEAD", str(_dead_pid()))
