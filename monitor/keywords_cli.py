@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from monitor.cliutil import UserError, _config, _date
+from monitor.cliutil import UserError, _config, _date, inert, json_text
 
 EMPTY = " (run `shopwatch keywords build` or `shopwatch run` first)"
 
@@ -66,10 +66,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         if per_group[term.group] <= args.limit:
             shown.append(term)
     if args.json:
-        print(json.dumps({"week": library.week.isoformat(),
-                          "previous_week": library.previous_week.isoformat()
-                          if library.previous_week else None,
-                          "terms": [_term_json(t) for t in shown]}, ensure_ascii=False))
+        print(json_text({"week": library.week.isoformat(),
+                         "previous_week": library.previous_week.isoformat()
+                         if library.previous_week else None,
+                         "terms": [_term_json(t) for t in shown]}))
         return 0
     title = f"keywords, week of {library.week}" + (f" ({wanted})" if wanted else "")
     if library.previous_week is None:
@@ -83,7 +83,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     for t in shown:
         rank[t.group] = rank.get(t.group, 0) + 1
         change = "" if t.change_pct is None else f"{t.change_pct:+.0f}%"
-        table.add_row(t.group, str(rank[t.group]), t.term, f"{t.score:.1f}",
+        # scraped words: printed inert, never read as console markup ("[red]")
+        table.add_row(Text(inert(t.group)), str(rank[t.group]), Text(inert(t.term)),
+                      f"{t.score:.1f}",
                       str(t.doc_frequency), f"{t.share:.0%}", f"{t.top10_share:.0%}", t.trend,
                       change)
     Console(width=int(os.environ.get("COLUMNS", "120"))).print(table)

@@ -11,13 +11,12 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from config import Config
-from monitor.cliutil import UserError, _config
+from monitor.cliutil import UserError, _config, inert, json_text
 
 # Accepted headers (lower-cased), English and Chinese, for each column.
 COLUMNS = {
@@ -237,12 +236,12 @@ def cmd_products_list(args: argparse.Namespace) -> int:
     with session_scope(config.database_url) as session:
         rows = product_rows(config, session)
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(json_text(rows))
         return 0
     for row in rows:
         mapped = f" -> {row['compare_to']}" if row["compare_to"] else ""
-        print(f"{row['site']:10s} {row['id']:20s} {row['role']:10s} {row['group']:12s} "
-              f"{row['source']}{mapped}")
+        print(inert(f"{row['site']:10s} {row['id']:20s} {row['role']:10s} {row['group']:12s} "
+                    f"{row['source']}{mapped}"))
     print(f"{len(rows)} watched product(s)")
     return 0
 
