@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 DEFAULT_DATABASE_URL = "sqlite:///shopwatch.db"
 DATABASE_KINDS = ("sqlite", "postgresql")
+# Alert severities, most severe first: the one order (monitor.rules sorts by it, e-mail lists
+# filter by it).
+SEVERITIES = ("critical", "warning", "info")
 
 
 class _Strict(BaseModel):
@@ -355,8 +358,7 @@ class RecipientList(_Strict):
         return _addresses(value)
 
     def wants(self, alert: Any) -> bool:
-        order = ("info", "warning", "critical")
-        if order.index(alert.severity) < order.index(self.min_severity):
+        if SEVERITIES.index(alert.severity) > SEVERITIES.index(self.min_severity):
             return False
         if self.sites and alert.site not in self.sites:
             return False

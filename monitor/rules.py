@@ -16,8 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 from config import Thresholds
+from config.schema import SEVERITIES
 
-SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+SEVERITY_ORDER = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 # Every kind of alert the rules raise, in the digest's fixed order (the most urgent kinds
 # first), with what it means. The README's alert table lists exactly these (tests/test_docs.py).
 ALERT_KINDS = {

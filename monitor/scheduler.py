@@ -154,8 +154,11 @@ def build_scheduler(config: Config) -> Any:
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
 
+    from db.session import get_engine
+
+    # the project's engine: SQLite's WAL and busy timeout hold for the job store too
     return BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=config.database_url)},
+        jobstores={"default": SQLAlchemyJobStore(engine=get_engine(config.database_url))},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": GRACE_OVERRIDE or config.schedule.misfire_grace_s},
         timezone=ZoneInfo(config.schedule.timezone))

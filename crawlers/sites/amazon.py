@@ -29,8 +29,6 @@ SUGGEST_PATH = "https://completion.amazon.com/api/2017/suggestions?prefix={keywo
 
 SPONSORED_WORDS = ("sponsored", "patrocinado", "gesponsert", "sponsorisé", "sponsorizzato",
                    "gesponsord", "sponsrad", "スポンサー", "प्रायोजित", "赞助")
-ROBOT_CHECK = ("/errors/validatecaptcha", "opfcaptcha", "robot check",
-               "enter the characters you see below", "type the characters you see in this image")
 
 
 def market(url: str, site: SiteConfig) -> tuple[str | None, str | None]:
