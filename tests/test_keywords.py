@@ -10,7 +10,7 @@ from collections import Counter
 import jieba
 import pytest
 
-from keywords.corpus import TitleCorpus
+from bench.keywords.corpus import TitleCorpus
 from keywords.segment import Segmenter, normalise, segment
 from keywords.stats import Document, count_documents, find_phrases, rank_weight, term_rows
 from keywords.titles import (

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/keywords/run.py [--titles 1000000] [--out bench/keywords/results.json]
 
-1. Generates the titles reproducibly (``keywords.corpus.TitleCorpus``, seed 2026) into a file,
+1. Generates the titles reproducibly (``bench/keywords/corpus.py``, seed 2026) into a file,
    one ``group <TAB> rank <TAB> title`` per line: 30 product groups, ranks 1-100.
 2. Reference: a single-process ``jieba.lcut`` loop over the same titles, read from the file.
 3. The library build, read from the same file as a stream: segmentation (rjieba where it
@@ -39,7 +39,7 @@ def _peak_mb() -> float:
 
 
 def generate(path: Path, n: int) -> dict[str, object]:
-    from keywords.corpus import NOUNS, TitleCorpus
+    from bench.keywords.corpus import NOUNS, TitleCorpus
 
     start = time.perf_counter()
     corpus = TitleCorpus(seed=2026)
