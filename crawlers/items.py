@@ -101,6 +101,18 @@ class SearchPage:
     products: list[tuple[ProductItem, bool]] = field(default_factory=list)  # (item, sponsored)
     next_url: str | None = None
 
+    def slots(self, position: int = 0, organic: int = 0
+              ) -> list[tuple[ProductItem, bool, int, int | None]]:
+        """(item, sponsored, position, organic position) of each slot, counting on from the
+        pages before (``position``, ``organic``): the one count of organic places; an ad has
+        a position and no organic one."""
+        counted = []
+        for item, sponsored in self.products:
+            position += 1
+            organic += 0 if sponsored else 1
+            counted.append((item, sponsored, position, None if sponsored else organic))
+        return counted
+
 
 @dataclass
 class ListingPage:

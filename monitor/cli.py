@@ -407,12 +407,9 @@ def cmd_extract_site(args: argparse.Namespace) -> int:
     try:
         if args.page == "search":
             page = adapter.parse_search(response, site)
-            items, organic = [], 0
-            for position, (item, sponsored) in enumerate(page.products, start=1):
-                organic += 0 if sponsored else 1
-                items.append({"position": position,
-                              "organic_position": None if sponsored else organic,
-                              "sponsored": sponsored, **_item_json(item)})
+            items = [{"position": position, "organic_position": organic,
+                      "sponsored": sponsored, **_item_json(item)}
+                     for item, sponsored, position, organic in page.slots()]
             result.update(status="ok", count=len(items), sponsored=sum(
                 1 for i in items if i["sponsored"]), items=items, next_url=page.next_url)
         elif args.page == "listing":

@@ -73,13 +73,13 @@ class RanksSpider(ShopSpider):
 
     def slots(self, result: SearchPage, site: SiteConfig, keyword: KeywordConfig, page: int,
               position: int, organic: int) -> Iterator[Any]:
-        for item, sponsored in result.products:
-            position += 1
-            organic += 0 if sponsored else 1
+        counted = result.slots(position, organic)
+        for item, sponsored, at, organic_at in counted:
             self.site_health(site.name).count("search", "items")
-            yield RankItem(site=site.name, keyword=keyword.term, page=page, position=position,
-                           organic_position=None if sponsored else organic,
-                           sponsored=sponsored, product=item)
+            yield RankItem(site=site.name, keyword=keyword.term, page=page, position=at,
+                           organic_position=organic_at, sponsored=sponsored, product=item)
+        position += len(counted)
+        organic += sum(1 for _item, sponsored, _at, _organic in counted if not sponsored)
         # Pages are fetched one after another: positions continue from the page before.
         if result.next_url and page < site.search_pages:
             yield self.page_request(site, result.next_url, self.parse_results, "search",
