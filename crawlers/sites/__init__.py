@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 from scrapy.http import TextResponse
 
 from config import SiteConfig
-from crawlers.items import ListingPage, ProductItem, SearchPage
+from crawlers.items import ListingPage, Money, ProductItem, SearchPage
 from crawlers.sites import amazon, demoshop, generic, jd, taobao
 
 
@@ -27,8 +27,31 @@ class SiteAdapter(Protocol):
     def parse_suggestions(self, response: TextResponse, site: SiteConfig) -> list[str]: ...
 
 
+class PriceService(Protocol):
+    """A platform's batch price service for the prices its result pages leave out (JD: prices
+    drawn as images or filled in by JavaScript)."""
+
+    def unknown_price_skus(self, page: SearchPage) -> list[str]: ...
+
+    def price_service_url(self, skus: list[str]) -> str: ...
+
+    def parse_price_service(self, text: str) -> dict[str, tuple[Money, Money | None]]: ...
+
+    def apply_prices(self, page: SearchPage,
+                     prices: dict[str, tuple[Money, Money | None]]) -> None: ...
+
+
 ADAPTERS: dict[str, SiteAdapter] = {"demoshop": demoshop, "generic": generic, "jd": jd,
                                     "taobao": taobao, "tmall": taobao, "amazon": amazon}
+
+
+# The adapters that have a batch price service (part of the adapter protocol, optional).
+PRICE_SERVICES: dict[str, PriceService] = {"jd": jd}
+
+
+def price_service_of(site: SiteConfig) -> PriceService | None:
+    """The site's price service: its adapter's, unless ``price_service = ""`` turns it off."""
+    return None if site.price_service == "" else PRICE_SERVICES.get(site.adapter)
 
 
 class UnknownAdapter(KeyError):

@@ -10,7 +10,7 @@ from twisted.python.failure import Failure
 
 from config import KeywordConfig, SiteConfig
 from crawlers.items import RankItem, SearchPage
-from crawlers.sites import search_url
+from crawlers.sites import price_service_of, search_url
 from crawlers.spiders.base import ShopSpider
 
 
@@ -43,13 +43,11 @@ class RanksSpider(ShopSpider):
 
     def price_service(self, site: SiteConfig, result: SearchPage) -> str | None:
         """The batch price request for a page's missing prices, if the platform has one."""
-        adapter: Any = self.adapter(site)
-        if site.price_service == "" or not hasattr(adapter, "price_service_url"):
+        service = price_service_of(site)
+        skus = service.unknown_price_skus(result) if service is not None else []
+        if service is None or not skus:
             return None
-        skus: list[str] = adapter.unknown_price_skus(result)
-        if not skus:
-            return None
-        url: str = adapter.price_service_url(skus)
+        url = service.price_service_url(skus)
         if site.price_service:  # another host (a mirror, a test server), same query
             url = site.price_service + url[url.index("?"):]
         return url
@@ -57,11 +55,12 @@ class RanksSpider(ShopSpider):
     def parse_prices(self, response: Response, site: SiteConfig, result: SearchPage,
                      keyword: KeywordConfig, page: int, position: int,
                      organic: int) -> Iterator[Any]:
-        adapter: Any = self.adapter(site)
+        service = price_service_of(site)
+        assert service is not None  # the request was made from it
         what = f"the prices of keyword “{keyword.term}” page {page}"
         for prices in self.parsed(site, response,
-                                  lambda r, _s: adapter.parse_price_service(r.text), what):
-            adapter.apply_prices(result, prices)
+                                  lambda r, _s: service.parse_price_service(r.text), what):
+            service.apply_prices(result, prices)
         yield from self.slots(result, site, keyword, page, position, organic)
 
     def prices_failed(self, failure: Failure) -> Iterator[Any]:
