@@ -31,7 +31,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-Money = Numeric(14, 2)
+# a price column (a parsed price with its currency is crawlers.items.Money)
+AMOUNT = Numeric(14, 2)
 
 
 def utcnow() -> dt.datetime:
@@ -95,11 +96,11 @@ class ProductSnapshot(Base):
     crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
-    price: Mapped[Decimal | None] = mapped_column(Money)
-    list_price: Mapped[Decimal | None] = mapped_column(Money)
+    price: Mapped[Decimal | None] = mapped_column(AMOUNT)
+    list_price: Mapped[Decimal | None] = mapped_column(AMOUNT)
     # the top of a price range ("1399-1699"): price holds its low end
-    price_high: Mapped[Decimal | None] = mapped_column(Money)
-    list_price_high: Mapped[Decimal | None] = mapped_column(Money)
+    price_high: Mapped[Decimal | None] = mapped_column(AMOUNT)
+    list_price_high: Mapped[Decimal | None] = mapped_column(AMOUNT)
     currency: Mapped[str | None] = mapped_column(String(3))
     price_raw: Mapped[str | None] = mapped_column(String(128))
     in_stock: Mapped[bool | None] = mapped_column(Boolean)
