@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db.models import (
+    Alert,
     Base,
     CrawlRun,
     JobRun,
@@ -317,3 +318,7 @@ def upsert_watchlist(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     upsert(session, WatchedProduct, rows, ["site", "external_id"],
            ["url", "role", "group", "compare_to", "source"])
 
+
+def alerts_of_day(session: Session, day: dt.date) -> list[Alert]:
+    """The alerts stored for ``day``, in the order they were stored."""
+    return list(session.scalars(select(Alert).where(Alert.day == day).order_by(Alert.id)))

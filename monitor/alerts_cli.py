@@ -16,7 +16,7 @@ def alert_rows(session: Any, since: dt.date) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
     from db.models import Alert, AlertDelivery, OutboxMessage
-    from monitor.digest import ordered
+    from monitor.notify.digest import ordered
 
     alerts = list(session.scalars(select(Alert).where(Alert.day >= since)
                                   .order_by(Alert.day.desc(), Alert.id)))
@@ -64,12 +64,12 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from db.repo import alerts_of_day
     from db.session import session_scope
-    from monitor.charts import charts_for
     from monitor.detect import visibility
-    from monitor.digest import ordered, report_html
     from monitor.history import runs_of_day
-    from monitor.runner import alerts_of_day
+    from monitor.notify.charts import charts_for
+    from monitor.notify.digest import ordered, report_html
 
     config = _config(args)
     with session_scope(config.database_url) as session:

@@ -116,8 +116,8 @@ def _print_runs(config: Config, day: dt.date) -> None:
 
 def cmd_monitor(args: argparse.Namespace) -> int:
     from db.session import session_scope
-    from monitor.daylock import close_dead
     from monitor.runner import run_monitor
+    from monitor.service.daylock import close_dead
 
     config = _config(args)
     # a day left running by a process that died: its crawl runs are failed, not "in progress"
@@ -131,12 +131,14 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
 
 def cmd_notify(args: argparse.Namespace) -> int:
-    from monitor.notify import notify
+    from monitor.notify.send import notify
+    from monitor.runner import visibility_of_day
 
     config = _config(args)
     dry_dir = Path(args.dry_run) if args.dry_run else None
     # a person's notify means now: every queued message goes, whatever its back-off
-    result = notify(config, args.date, dry_dir, dry_run=dry_dir is not None, paced=False)
+    result = notify(config, args.date, visibility_of_day(config, args.date), dry_dir,
+                    dry_run=dry_dir is not None, paced=False)
     for path in result.files.values():
         print(f"wrote {path}")
     delivery = result.delivery
@@ -155,9 +157,9 @@ def cmd_notify(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from monitor.daylock import DayBusy
-    from monitor.job import Interrupted
-    from monitor.scheduler import run_locked
+    from monitor.service.daylock import DayBusy
+    from monitor.service.job import Interrupted
+    from monitor.service.scheduler import run_locked
 
     config = _config(args)
     path = str(find_config_path(args.config))
@@ -187,7 +189,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from monitor.scheduler import serve
+    from monitor.service.scheduler import serve
 
     config = _config(args)
     path = str(find_config_path(args.config))
@@ -668,7 +670,7 @@ def _prepare(args: argparse.Namespace) -> None:
     """What the command declared: the service log next to the config (``args.logfile``), then
     its database at the latest schema. The only place the CLI migrates."""
     if getattr(args, "service_log", None):
-        from monitor.scheduler import log_to_file
+        from monitor.service.scheduler import log_to_file
 
         args.logfile = log_to_file(_config(args), str(find_config_path(args.config)),
                                    console=args.service_log == "console")

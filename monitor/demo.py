@@ -12,7 +12,7 @@ from typing import Any
 from config import load_config
 from demoshop.catalog import OWN_BRAND, OWN_SHOP, SHOPS
 from demoshop.server import ShopServer
-from monitor.job import DayResult, Step, run_day
+from monitor.service.job import DayResult, Step, run_day
 
 DEMO_KEYWORDS = (
     ("扫地机器人", "清洁", ("demo", "demo-h5")), ("扫拖一体", "清洁", ("demo",)),

@@ -14,10 +14,12 @@ from config import Config, Thresholds
 from crawlers.watch import with_watchlist
 from db import repo
 from db.models import Alert, AlertDelivery
+from db.session import session_scope
 from monitor import detect as detection
 from monitor import history
 from monitor.rules import (
     AlertDraft,
+    Visibility,
     crawl_alerts,
     listing_alerts,
     rank_alerts,
@@ -134,6 +136,9 @@ def run_monitor(session: Session, config: Config, day: dt.date) -> list[AlertDra
     return alerts
 
 
-def alerts_of_day(session: Session, day: dt.date) -> list[Alert]:
-    return list(session.scalars(select(Alert).where(Alert.day == day).order_by(Alert.id)))
+def visibility_of_day(config: Config, day: dt.date) -> list[Visibility]:
+    """The week's visibility per keyword group, for the digest: its callers (the daily job,
+    ``shopwatch notify``) hand it to the notifier, which runs no detection."""
+    with session_scope(config.database_url) as session:
+        return detection.visibility(session, config, day)
 

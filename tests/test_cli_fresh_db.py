@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from db.session import alembic_config, current_revision, upgrade
-from monitor import scheduler
 from monitor.cli import build_parser, main
+from monitor.service import scheduler
 from tests.conftest import write_config
 
 DAY = "2026-11-24"

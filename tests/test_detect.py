@@ -145,7 +145,7 @@ def test_prices_unknown_days_medians_and_undercut(db_url: str) -> None:
 
 def test_visibility_week_over_week(db_url: str) -> None:
     from monitor.detect import visibility
-    from monitor.digest import render
+    from monitor.notify.digest import render
 
     h = History(db_url)
     monday = dt.date(2026, 11, 23)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from config import Thresholds
-from monitor.digest import KIND_TITLES, NOUNS
+from monitor.notify.digest import KIND_TITLES, NOUNS
 from monitor.rules import (
     ALERT_KINDS,
     ListingRow,

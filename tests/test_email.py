@@ -22,10 +22,10 @@ from config import load_config
 from db.models import Alert, OutboxMessage
 from db.session import session_scope, upgrade
 from monitor.cli import main
-from monitor.digest import render
-from monitor.notify import notify
+from monitor.notify.digest import render
+from monitor.notify.send import notify
 from monitor.rules import AlertDraft
-from monitor.runner import store
+from monitor.runner import store, visibility_of_day
 
 DAY = dt.date(2026, 11, 25)
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +97,7 @@ def test_digest_is_sent_over_smtp_and_alerts_are_marked(db_url: str, tmp_path: P
     inbox, port = smtp
     _seed(db_url)
     config = load_config(_config(tmp_path, db_url, port))
-    result = notify(config, DAY)
+    result = notify(config, DAY, visibility_of_day(config, DAY))
     assert result.error is None and result.queued == 2
     # one message per recipient: each delivery is tracked on its own
     assert [(s, r) for s, r, _ in inbox.messages] == [
@@ -116,7 +116,7 @@ def test_digest_is_sent_over_smtp_and_alerts_are_marked(db_url: str, tmp_path: P
         assert all(a.notified_at is not None for a in session.scalars(select(Alert)))
     assert _outbox(db_url) == [("ops@example.com", "sent", 1), ("boss@example.com", "sent", 1)]
     # the same day again: nothing new, nothing sent twice
-    again = notify(config, DAY)
+    again = notify(config, DAY, visibility_of_day(config, DAY))
     assert again.queued == 0 and again.delivery and again.delivery.sent == []
     assert len(inbox.messages) == 2
 
@@ -125,7 +125,7 @@ def test_without_smtp_the_digest_is_an_eml_file(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
     _seed(db_url)
     config = load_config(_config(tmp_path, db_url, None))
-    files = notify(config, DAY).files
+    files = notify(config, DAY, visibility_of_day(config, DAY)).files
     message = email.message_from_bytes(files["digest_eml"].read_bytes())
     assert message["Subject"] == "ShopWatch 2026-11-25: 1 rank drop, 1 price move"
     with session_scope(db_url) as session:
@@ -151,7 +151,7 @@ def test_server_down_nothing_lost_then_each_alert_sent_once(tmp_path: Path) -> N
     _seed(db_url)
     port = _free_port()
     config = load_config(_config(tmp_path, db_url, port))
-    down = notify(config, DAY)
+    down = notify(config, DAY, visibility_of_day(config, DAY))
     assert down.error and "127.0.0.1" in down.error and down.delivery
     assert down.delivery.failed == ["ops@example.com"] and down.delivery.waiting == 1
     # nothing lost: both digests queued, the tried one with its error and next try
@@ -165,20 +165,21 @@ def test_server_down_nothing_lost_then_each_alert_sent_once(tmp_path: Path) -> N
     controller.start()
     try:
         # before the backoff is over the message waits; after it, the next run sends
-        early = notify(config, DAY)
+        seen = visibility_of_day(config, DAY)
+        early = notify(config, DAY, seen)
         assert early.delivery and early.delivery.sent == ["boss@example.com"]
         later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=1)
-        assert notify(config, DAY, now=later).delivery.sent == ["ops@example.com"]  # type: ignore[union-attr]
+        assert notify(config, DAY, seen, now=later).delivery.sent == ["ops@example.com"]  # type: ignore[union-attr]
         for _ in range(2):  # up again, twice in a row: nothing twice
-            assert notify(config, DAY, now=later).delivery.sent == []  # type: ignore[union-attr]
+            assert notify(config, DAY, seen, now=later).delivery.sent == []  # type: ignore[union-attr]
         assert sorted(r[0] for _s, r, _c in inbox.messages) == ["boss@example.com",
                                                                  "ops@example.com"]
         # an alert found later the same day goes out on its own, once
         with session_scope(db_url) as session:
             store(session, [AlertDraft(DAY, "stock_out", "critical", "demo", "vacuum sold out",
                                        "in stock", "out of stock", "3")])
-        assert notify(config, DAY, now=later).queued == 2
-        assert notify(config, DAY, now=later).queued == 0
+        assert notify(config, DAY, seen, now=later).queued == 2
+        assert notify(config, DAY, seen, now=later).queued == 0
     finally:
         controller.stop()
     subjects = [email.message_from_bytes(c)["Subject"] for _s, _r, c in inbox.messages]
@@ -222,7 +223,8 @@ def test_killed_in_the_middle_of_sending_each_alert_still_arrives_once(
         assert [r for _s, r, _c in inbox.messages] == [["ops@example.com"]]
         assert _outbox(db_url) == [("ops@example.com", "sent", 1),
                                    ("boss@example.com", "queued", 0)]
-        result = notify(load_config(config), DAY)
+        reloaded = load_config(config)
+        result = notify(reloaded, DAY, visibility_of_day(reloaded, DAY))
         assert result.delivery and result.delivery.sent == ["boss@example.com"]
     finally:
         controller.stop()
@@ -258,7 +260,7 @@ def test_digest_over_smtp_carries_the_history_charts_inline(db_url: str, tmp_pat
     with session_scope(db_url) as session:
         kinds = {a.kind for a in run_monitor(session, config, days[-1])}
     assert {"rank_drop", "price_move", "undercut"} <= kinds
-    assert notify(config, days[-1]).error is None
+    assert notify(config, days[-1], visibility_of_day(config, days[-1])).error is None
     message = email.message_from_bytes(inbox.messages[0][2])
     html = next(p for p in message.walk() if p.get_content_type() == "text/html")
     body = html.get_payload(decode=True).decode()
@@ -284,7 +286,7 @@ def test_an_alert_that_got_worse_the_same_day_is_sent_again_once(
     for position, sent in [(9, 2), (9, 0), (15, 2), (12, 0), (15, 0)]:
         with session_scope(db_url) as session:
             store(session, [drop(position)])  # a rerun of the day finds this position
-        result = notify(config, DAY)
+        result = notify(config, DAY, visibility_of_day(config, DAY))
         assert result.delivery and len(result.delivery.sent) == sent, position
     subjects = [email.message_from_bytes(c).get_payload(0).get_payload(decode=True).decode()
                 for _s, _r, c in inbox.messages]
@@ -319,7 +321,8 @@ min_severity = "critical"
                        "80 CNY", "7", group="空气"),
             AlertDraft(DAY, "crawl_blocked", "critical", "demo", "ranks crawl of demo blocked",
                        None, "captcha", scope="ranks")])
-    assert notify(load_config(path), DAY).error is None
+    config = load_config(path)
+    assert notify(config, DAY, visibility_of_day(config, DAY)).error is None
     got = {r[0]: str(email.message_from_bytes(c, policy=email.policy.default)["Subject"])
            for _s, r, c in inbox.messages}
     assert got == {
@@ -380,6 +383,7 @@ def test_the_outbox_of_an_earlier_release_is_numbered_and_sent_as_before(
             ("ops@example.com", 1, None), ("boss@example.com", 1, None),
             ("ops@example.com", 2, None)]
     config = load_config(_config(tmp_path, db_url, port))
-    result = notify(config, DAY)  # queues nothing new (the day had digests), sends the one
+    # queues nothing new (the day had digests), sends the one
+    result = notify(config, DAY, visibility_of_day(config, DAY))
     assert result.queued == 0 and result.delivery and result.delivery.sent == ["ops@example.com"]
     assert [r for _s, r, _c in inbox.messages] == [["ops@example.com"]]

@@ -19,7 +19,7 @@ from db.models import CrawlRun, Site
 from db.session import session_scope, upgrade
 from monitor.cli import main
 from monitor.cliutil import http_url, inert, json_text
-from monitor.digest import render
+from monitor.notify.digest import render
 from monitor.rules import AlertDraft
 from monitor.runner import store
 

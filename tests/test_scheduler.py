@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import pickle
 import signal
 import socket
 import threading
@@ -20,8 +22,8 @@ from db.models import CrawlRun, JobRun, RankObservation
 from db.repo import LEASE, holder_alive
 from db.session import session_scope, upgrade
 from demoshop.server import ShopServer
-from monitor import scheduler
-from monitor.daylock import DayBusy, claim, close_dead, unfinished
+from monitor.service import scheduler
+from monitor.service.daylock import DayBusy, claim, close_dead, unfinished
 from tests.conftest import write_config
 
 DAY = dt.date(2026, 11, 24)
@@ -138,7 +140,7 @@ def test_two_schedulers_on_one_database_run_a_day_once(
         db_url: str, tmp_path: Path, service: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from apscheduler.triggers.interval import IntervalTrigger
 
-    from monitor import job
+    from monitor.service import job
 
     runs: list[dt.date] = []
 
@@ -150,8 +152,8 @@ def test_two_schedulers_on_one_database_run_a_day_once(
     monkeypatch.setattr(job, "run_day", slow_day)
     path = _config(tmp_path, db_url)
     every_second = IntervalTrigger(seconds=1)
-    service(path, ("monitor.scheduler:daily_job", every_second))
-    service(path, ("monitor.scheduler:daily_job", every_second))
+    service(path, ("monitor.service.scheduler:daily_job", every_second))
+    service(path, ("monitor.service.scheduler:daily_job", every_second))
     today = scheduler.today_in(load_config(path))
 
     def done() -> bool:
@@ -172,7 +174,7 @@ def test_the_day_lock(db_url: str) -> None:
     assert first and first.attempt == 1
     with pytest.raises(DayBusy, match="being run by a"):
         claim(db_url, DAY, "daily", owner="b")
-    from monitor.daylock import release
+    from monitor.service.daylock import release
 
     release(db_url, first, "done")
     assert claim(db_url, DAY, "daily", owner="b") is None  # done: the scheduler skips it
@@ -234,11 +236,11 @@ SERVICE = """
 import sys
 from apscheduler.triggers.interval import IntervalTrigger
 from config import load_config
-from monitor import scheduler
+from monitor.service import scheduler
 path, every = sys.argv[1], int(sys.argv[2])
 config = load_config(path)
 scheduler.log_to_file(config, path)
-sys.exit(scheduler.serve(path, config, daily=("monitor.scheduler:daily_job",
+sys.exit(scheduler.serve(path, config, daily=("monitor.service.scheduler:daily_job",
                                               IntervalTrigger(seconds=every))))
 """
 
@@ -384,3 +386,55 @@ def test_claim_closes_a_dead_holder_itself_and_waits_for_a_live_one(db_url: str,
     with session_scope(db_url) as s:
         statuses = {r.status for r in s.scalars(select(CrawlRun).where(CrawlRun.day == DAY))}
     assert statuses == ({"failed"} if step == "crawl" else {"running"})
+
+
+# -- job references stored by the release before the monitor/ split ----------------------
+
+OLD_DAILY, OLD_WEEKLY = "monitor.scheduler:daily_job", "monitor.scheduler:weekly_job"
+
+
+def _stored_refs(db_url: str) -> dict[str, str]:
+    """Each stored job's function reference, as APScheduler pickled it into the job store."""
+    with session_scope(db_url) as s:
+        rows = s.execute(select(column("id"), column("job_state"))
+                         .select_from(table("apscheduler_jobs"))).all()
+    return {job_id: pickle.loads(state)["func"] for job_id, state in rows}
+
+
+def test_jobs_stored_with_the_pre_split_references_load_and_are_rewritten_on_start(
+        db_url: str, tmp_path: Path, service: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """Expected: a database whose job store holds the references of the release before the
+    split (``monitor.scheduler:…``: the daily and weekly jobs and a pending resume job) starts
+    without an error; the daily and weekly jobs are stored again with the new references (their
+    triggers unchanged), and the pending resume job still loads through the shim and calls the
+    same function."""
+    from apscheduler.triggers.date import DateTrigger
+    from apscheduler.util import ref_to_obj
+
+    path = _config(tmp_path, db_url, '[schedule]\ntimezone = "UTC"')
+    config = load_config(path)
+    upgrade(db_url)
+    zone = config.schedule.timezone
+    daily = scheduler._cron(config.schedule.time, zone)
+    weekly = scheduler._cron(config.schedule.weekly_time, zone, config.schedule.weekly_day)
+    later = DateTrigger(dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+    old = scheduler.build_scheduler(config)  # the job store as the earlier release left it
+    old.start(paused=True)
+    old.add_job(OLD_DAILY, daily, id=scheduler.DAILY, args=[str(path)])
+    old.add_job(OLD_WEEKLY, weekly, id=scheduler.WEEKLY, args=[str(path)])
+    old.add_job(OLD_DAILY, later, id=f"resume-{DAY}", args=[str(path), DAY.isoformat()])
+    old.shutdown()
+    assert _stored_refs(db_url) == {scheduler.DAILY: OLD_DAILY, scheduler.WEEKLY: OLD_WEEKLY,
+                                    f"resume-{DAY}": OLD_DAILY}
+
+    with caplog.at_level("WARNING"):
+        service(path)
+        time.sleep(1)
+    assert [r.getMessage() for r in caplog.records
+            if r.name.startswith("apscheduler") and r.levelno >= logging.WARNING] == []
+    assert _stored_refs(db_url) == {
+        scheduler.DAILY: "monitor.service.scheduler:daily_job",
+        scheduler.WEEKLY: "monitor.service.scheduler:weekly_job",
+        f"resume-{DAY}": OLD_DAILY}
+    assert ref_to_obj(OLD_DAILY) is scheduler.daily_job
+    assert ref_to_obj(OLD_WEEKLY) is scheduler.weekly_job

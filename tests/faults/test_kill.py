@@ -26,7 +26,7 @@ from config import load_config
 from db.models import CrawlRun, JobRun
 from db.session import session_scope, upgrade
 from demoshop.server import ShopServer
-from monitor.scheduler import today_in
+from monitor.service.scheduler import today_in
 from tests.conftest import write_config
 
 ROOT = Path(__file__).resolve().parents[2]

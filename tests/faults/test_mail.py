@@ -27,10 +27,10 @@ from crawlers.runner import ChildResult
 from db.models import OutboxMessage, utcnow
 from db.session import session_scope, upgrade
 from monitor.cli import main
-from monitor.notify import notify
-from monitor.outbox import Delivery, deliver, lease
+from monitor.notify.outbox import Delivery, deliver, lease
+from monitor.notify.send import notify
 from monitor.rules import AlertDraft
-from monitor.runner import store
+from monitor.runner import store, visibility_of_day
 
 # implicit TLS (ssl mode) is TLS from the first byte; aiosmtpd cannot tell and warns
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -139,7 +139,7 @@ def _outbox(db_url: str) -> list[tuple[str, str]]:
 
 def _queue_while_down(config: Config) -> None:
     """Queue the day's digests with the server down (nothing sent, all queued)."""
-    result = notify(config, DAY)
+    result = notify(config, DAY, visibility_of_day(config, DAY))
     assert result.error and result.delivery and result.delivery.sent == []
 
 
@@ -193,10 +193,10 @@ def test_three_notify_at_once_queue_and_send_each_digest_once(
     _seed(db_url)
     inbox, port = server(delay=0.05)
     config = load_config(_config(tmp_path, db_url, port, recipients=4))
-    results = _at_once(lambda i: notify(config, DAY, paced=i != 2))
+    results = _at_once(lambda i: notify(config, DAY, visibility_of_day(config, DAY), paced=i != 2))
     assert sum(r.queued for r in results) == 4
     assert inbox.recipients() == [f"r{i}@example.com" for i in range(4)]
-    again = notify(config, DAY, paced=False)
+    again = notify(config, DAY, visibility_of_day(config, DAY), paced=False)
     assert again.queued == 0 and again.delivery and again.delivery.sent == []
     assert len(inbox.messages) == 4
 
@@ -270,7 +270,7 @@ def test_after_the_server_comes_back_a_persons_notify_sends_now(
         assert all(m.next_attempt_at for m in session.scalars(
             select(OutboxMessage).where(OutboxMessage.recipient == "r0@example.com")))
     inbox, _ = server(port=port)
-    paced = notify(config, DAY)
+    paced = notify(config, DAY, visibility_of_day(config, DAY))
     assert paced.delivery and paced.delivery.sent == ["r1@example.com"]
     assert paced.delivery.waiting == 1
     assert main(["notify", "--config", str(path), "--date", str(DAY)]) == 0
@@ -299,7 +299,7 @@ def test_tls_with_login_delivers(security: str, tmp_path: Path, ca_file: Path,
     _seed(db_url)
     inbox, port = server(security)
     config = load_config(_config(tmp_path, db_url, port, security=security, ca_file=ca_file))
-    result = notify(config, DAY)
+    result = notify(config, DAY, visibility_of_day(config, DAY))
     assert result.error is None
     assert inbox.recipients() == ["r0@example.com", "r1@example.com"]
     assert all(logged_in and tls for _r, _m, logged_in, tls in inbox.messages)
@@ -384,7 +384,7 @@ def test_run_exits_non_zero_when_mail_is_not_sent_or_a_step_failed(
     """Expected: ``shopwatch run`` exits 0 when every step ran and the digest was sent; 3 when
     the digest could not be sent (it stays queued; also when the crawl failed too); 4 when
     the crawl step failed but the digest went out. One line says which, no traceback."""
-    monkeypatch.setattr("monitor.job.crawl_in_child", lambda *_a, **_k: ChildResult(
+    monkeypatch.setattr("monitor.service.job.crawl_in_child", lambda *_a, **_k: ChildResult(
         0 if crawl_ok else 1, False, "" if crawl_ok else "RuntimeError: the crawl blew up"))
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
     port = _free_port()

@@ -55,7 +55,7 @@ from config import Config, EmailConfig, RecipientList
 from db.models import Alert, AlertDelivery, OutboxMessage, utcnow
 from db.repo import holder_alive
 from db.session import session_scope
-from monitor.mailer import SendError, send_bytes
+from monitor.notify.mailer import SendError, send_bytes
 
 log = logging.getLogger(__name__)
 FIRST_BACKOFF = dt.timedelta(minutes=5)

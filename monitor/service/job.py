@@ -19,9 +19,9 @@ from crawlers.runner import crawl_in_child
 from db.session import session_scope, upgrade
 from keywords.export import build_export, export
 from keywords.library import build_library, segmenter_for
-from monitor.notify import notify
+from monitor.notify.send import notify
 from monitor.rules import AlertDraft
-from monitor.runner import run_monitor
+from monitor.runner import run_monitor, visibility_of_day
 
 Step = Callable[[str], None]
 STEPS = ("crawl", "monitor", "digest", "keywords")
@@ -82,7 +82,7 @@ def run_day(config_path: str, config: Config, day: dt.date, *, notify_now: bool 
     out = Path(config.export_dir)
     if notify_now:
         begin("digest", "sending the digest")
-        sent = notify(config, day, eml_dir or out)
+        sent = notify(config, day, visibility_of_day(config, day), eml_dir or out)
         result.files.update(sent.files)
         result.mail_error = sent.error
         result.steps_done.append("digest")

@@ -1,4 +1,7 @@
-"""Send (or write) the day's digest: through the outbox over SMTP, or as an ``.eml`` file."""
+"""Send (or write) the day's digest: through the outbox over SMTP, or as an ``.eml`` file.
+
+It reads the alerts detection stored and receives the week's visibility from its caller
+(``monitor.runner.visibility_of_day``): nothing here runs detection."""
 
 from __future__ import annotations
 
@@ -13,14 +16,14 @@ from sqlalchemy.exc import IntegrityError
 
 from config import Config
 from db.models import Alert
+from db.repo import alerts_of_day
 from db.session import session_scope
 from monitor import history
-from monitor.charts import charts_for
-from monitor.detect import visibility
-from monitor.digest import build_message, ordered
-from monitor.mailer import write_eml
-from monitor.outbox import Delivery, deliver, queue
-from monitor.runner import alerts_of_day
+from monitor.notify.charts import charts_for
+from monitor.notify.digest import build_message, ordered
+from monitor.notify.mailer import write_eml
+from monitor.notify.outbox import Delivery, deliver, queue
+from monitor.rules import Visibility
 
 QUEUE_TRIES = 5
 log = logging.getLogger(__name__)
@@ -37,10 +40,12 @@ class NotifyResult:
         return self.delivery.error if self.delivery else None
 
 
-def notify(config: Config, day: dt.date, eml_dir: Path | None = None,
+def notify(config: Config, day: dt.date, seen: Sequence[Visibility],
+           eml_dir: Path | None = None,
            dry_run: bool = False, now: dt.datetime | None = None,
            paced: bool = True) -> NotifyResult:
-    """Deliver the digest of ``day``.
+    """Deliver the digest of ``day`` (``seen``: the week's visibility per keyword group, from
+    ``monitor.runner.visibility_of_day``).
 
     With an SMTP host: queue a digest per recipient of the alerts nothing has carried to them
     yet, then send everything due in the outbox (earlier days' failed sends too; ``paced``
@@ -54,20 +59,20 @@ def notify(config: Config, day: dt.date, eml_dir: Path | None = None,
             message = build_message(day, alerts, history.runs_of_day(session, day),
                                     config.email.sender, config.email.recipients,
                                     charts_for(session, alerts, day),
-                                    visibility(session, config, day))
+                                    seen)
         directory = eml_dir or Path(config.export_dir)
         return NotifyResult({"digest_eml": write_eml(message, directory, f"digest-{day}.eml")})
-    queued = _queue_day(config, day)
+    queued = _queue_day(config, day, seen)
     return NotifyResult(queued=queued, delivery=deliver(config, now, paced=paced))
 
 
-def _queue_day(config: Config, day: dt.date) -> int:
+def _queue_day(config: Config, day: dt.date, seen: Sequence[Visibility]) -> int:
     """Queue the day's digests; when another process queues the same day at the same moment,
     one of the two transactions hits the outbox's unique keys and looks again at what the
     other committed (so nothing is queued twice)."""
     for attempt in range(1, QUEUE_TRIES + 1):
         try:
-            return _queue_once(config, day)
+            return _queue_once(config, day, seen)
         except IntegrityError:
             if attempt == QUEUE_TRIES:
                 raise
@@ -75,10 +80,9 @@ def _queue_day(config: Config, day: dt.date) -> int:
     raise AssertionError("unreachable")
 
 
-def _queue_once(config: Config, day: dt.date) -> int:
+def _queue_once(config: Config, day: dt.date, seen: Sequence[Visibility]) -> int:
     with session_scope(config.database_url) as session:
         runs = history.runs_of_day(session, day)
-        seen = visibility(session, config, day)
 
         drawn: dict[int, bytes | None] = {}  # digests that share an alert share its chart
 
