@@ -220,7 +220,7 @@ class OutboxMessage(Base):
     a retry sends exactly what was queued. ``status`` goes queued -> sent. A sender claims a
     queued message (``claimed_by``, ``claimed_at``) with a compare-and-set before it talks to
     the server; a failed attempt drops the claim and leaves the error and the time of the next
-    try; a claim past its lease (``monitor.outbox``) is a sender that died and may be taken
+    try; a claim past its lease (``monitor.notify.outbox``) is a sender that died and may be taken
     over. On a sent message the claim says who sent it.
     ``seq`` numbers the digests of a day per recipient (unique: two processes queueing the
     same day at once cannot both queue one).
