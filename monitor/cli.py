@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from crawlers.items import Money, ProductItem
 
 EXIT_USER_ERROR = 2  # also a database that cannot be reached or used
+EXIT_MAIL_QUEUED, EXIT_STEP_FAILED = 3, 4  # run: the digest is not sent; a step failed
 log = logging.getLogger(__name__)
 
 
@@ -97,21 +98,30 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     _step(f"crawling {args.date} ({', '.join(args.spider or SPIDERS)})")
     result = crawl_in_child(str(find_config_path(args.config)), args.date, args.spider,
                             args.site, config.schedule.crawl_timeout_s, config.database_url)
-    _print_runs(config, args.date)
+    statuses = _print_runs(config, args.date, args.spider, args.site)
     if result.returncode != 0:
-        console.print(f"[red]crawl failed[/red]: {result.stderr_tail[-1000:]}")
+        console.print(f"[red]crawl failed[/red]: {escape(inert(result.stderr_tail[-1000:]))}")
         return 1
-    return 0
+    # like `run`: 4 when a crawl of this command failed or was blocked (partial is not: one
+    # page that failed says nothing about the others)
+    return EXIT_STEP_FAILED if {"failed", "blocked"} & set(statuses) else 0
 
 
-def _print_runs(config: Config, day: dt.date) -> None:
+def _print_runs(config: Config, day: dt.date, spiders: list[str] | None = None,
+                sites: list[str] | None = None) -> list[str]:
+    """Print the day's crawl runs (of these spiders and sites); their statuses."""
     from db.session import session_scope
     from monitor.history import runs_of_day
 
+    statuses = []
     with session_scope(config.database_url) as session:
         for run in runs_of_day(session, day):
+            if (spiders and run.spider not in spiders) or (sites and run.site not in sites):
+                continue
+            statuses.append(run.status)
             print(inert(f"  {run.site}/{run.spider}: {run.status}, {run.items} items"
                         + (f" ({run.error_summary})" if run.error_summary else "")))
+    return statuses
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
@@ -184,8 +194,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if result.mail_error:
         console.print(f"[red]e-mail not sent[/red]: {escape(inert(result.mail_error))} "
                       "(queued for the next run or notify)", markup=True, soft_wrap=True)
-        return 3
-    return 4 if result.crawl_error else 0
+        return EXIT_MAIL_QUEUED
+    return EXIT_STEP_FAILED if result.crawl_error else 0
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:

@@ -183,3 +183,18 @@ def test_a_parser_crash_is_not_a_clean_crawl(shop: ShopServer, tmp_path: Path,
         list(ShopSpider.parsed(spider, site, page, broken))
     assert spider.health["demo"].status == "failed"
     assert "parser error: ValueError: boom" in (spider.health["demo"].summary or "")
+
+
+def test_crawl_exits_4_when_its_crawl_failed_and_prints_only_its_runs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Nothing listens on the site's port: the ranks run fails, `crawl` says so by its exit
+    status (cron users cannot read a run table), and prints only the runs it made."""
+    from monitor.cli import main
+
+    config = write_config(tmp_path / "c.toml", "http://127.0.0.1:9",
+                          f"sqlite:///{tmp_path / 'db.sqlite'}",
+                          site_extra="retry_backoff_s = 0.0")
+    assert main(["crawl", "--spider", "ranks", "--date", DAY.isoformat(),
+                 "--config", str(config)]) == 4
+    out = capsys.readouterr().out
+    assert "demo/ranks: failed" in out and "demo/listings" not in out
