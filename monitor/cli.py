@@ -585,7 +585,8 @@ def cmd_demo_shop(args: argparse.Namespace) -> int:
                       faults={"slow": args.slow, "error": args.error, "captcha": args.captcha})
     server = ShopServer(args.host, args.port, state)
     print(f"demo shop on {server.url} (day {args.day}); "
-          f"change it with {server.url}/__admin?day=2; Ctrl-C stops", flush=True)
+          f"change the day with {server.url}/__admin?day={args.day + 1}; Ctrl-C stops",
+          flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -661,14 +662,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--storage-state", required=True, metavar="FILE",
                    help="a Playwright storage state (JSON) or a browser's cookies.txt")
     p = add("demo-shop", cmd_demo_shop, "serve the demo shop")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8800)
-    p.add_argument("--day", type=int, default=1)
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=8800, help="port to listen on (default 8800)")
+    p.add_argument("--day", type=int, default=1,
+                   help="which day of the shop's life to show: prices, stock and ranks move "
+                        "from day to day (default 1; change it live at /__admin?day=N)")
+    p.add_argument("--seed", type=int, default=7,
+                   help="the catalogue's random seed: same seed, same shop (default 7)")
     p.add_argument("--size", type=int, default=50, help="products per category (7 categories)")
-    for fault in ("slow", "error", "captcha"):
+    faults = {"slow": "a slow answer (2 s)", "error": "an HTTP 503 error",
+              "captcha": "a captcha page"}
+    for fault, what in faults.items():
         p.add_argument(f"--{fault}", type=float, default=0.0, metavar="RATE",
-                       help=f"share of requests answered with a {fault} fault (0..1)")
+                       help=f"share of requests answered with {what} (0..1)")
     return parser
 
 
