@@ -24,7 +24,13 @@ from decimal import Decimal
 from scrapy.exceptions import DropItem
 
 from crawlers.items import Money, ProductItem, RankItem, SuggestionItem
-from crawlers.pagetext.clean import CONTROLS, REPLACEMENT, TERMINAL, pair_surrogates
+from crawlers.pagetext.clean import (
+    CONTROLS,
+    REPLACEMENT,
+    TERMINAL,
+    is_http_link,
+    pair_surrogates,
+)
 
 # Column sizes of db/models.py (titles are Text: capped all the same).
 MAX_TITLE = 1000
@@ -89,7 +95,7 @@ def clean_url(value: str | None, fixes: Fixes | None = None) -> str | None:
     url = clean_text(value, None, fixes)
     if url is None:
         return None
-    if not url.lower().startswith(("http://", "https://")) or len(url) > MAX_URL:
+    if not is_http_link(url) or len(url) > MAX_URL:
         fixes.dropped_links += 1
         return None
     return url

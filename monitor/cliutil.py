@@ -9,12 +9,11 @@ import datetime as dt
 import json
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from rich.console import Console
 
 from config import Config, load_config
-from crawlers.pagetext.clean import BREAKS, CONTROLS, TERMINAL, pair_surrogates
+from crawlers.pagetext.clean import BREAKS, CONTROLS, TERMINAL, is_http_link, pair_surrogates
 
 console = Console(stderr=True, highlight=False)
 
@@ -97,7 +96,6 @@ def db_error_line(exc: BaseException, url: str | None) -> str:
 # act on the terminal, forge lines or reach an e-mail.
 # Raw in JSON output (json escapes C0 itself): DEL, C1, the JavaScript line breaks, surrogates.
 _JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-LINK_SCHEMES = frozenset({"http", "https"})
 
 
 def inert(text: str) -> str:
@@ -125,8 +123,4 @@ def http_url(url: object) -> str | None:
     # a browser ignores the controls and spaces around an address and tabs or line breaks
     # inside its scheme; inert turns the latter into spaces, which no scheme contains
     candidate = inert(url).strip(" ")
-    try:
-        parts = urlsplit(candidate)
-    except ValueError:
-        return None
-    return candidate if parts.scheme.lower() in LINK_SCHEMES and parts.hostname else None
+    return candidate if is_http_link(candidate) else None

@@ -9,6 +9,7 @@ cheaply.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 REPLACEMENT = "\ufffd"
 SURROGATES = re.compile("[\ud800-\udfff]")
@@ -30,3 +31,16 @@ def pair_surrogates(text: str) -> str:
     if not SURROGATES.search(text):
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+LINK_SCHEMES = frozenset({"http", "https"})
+
+
+def is_http_link(url: str) -> bool:
+    """An absolute http(s) address with a host: the only kind that is stored as a link or
+    shown as one (never ``javascript:``, ``data:``, relative or broken addresses)."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower() in LINK_SCHEMES and bool(parts.hostname)
+    except ValueError:  # "http://[broken"
+        return False
