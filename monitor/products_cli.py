@@ -188,8 +188,8 @@ def cmd_products_import(args: argparse.Namespace) -> int:
     config = _config(args)
     sheet = read_sheet(Path(args.file))
     with session_scope(config.database_url) as session:
-        imported_own = {(w.site, w.external_id) for w in repo.watchlist(session)
-                        if w.role == "own"}
+        imported = repo.watchlist(session)
+        imported_own = {(w.site, w.external_id) for w in imported if w.role == "own"}
         rows, errors = parse_rows(sheet, config, imported_own)
         if errors:
             shown = errors[:MAX_ERRORS]
@@ -198,7 +198,7 @@ def cmd_products_import(args: argparse.Namespace) -> int:
                             + "\n  ".join(shown) + (f"\n  … and {more} more" if more else ""))
         if not rows:
             raise UserError(f"{sheet.name}: no product rows under the header")
-        known = {(w.site, w.external_id) for w in repo.watchlist(session)}
+        known = {(w.site, w.external_id) for w in imported}
         in_config = {(p.site, p.id) for p in config.products}
         new = sum(1 for r in rows if (r["site"], r["external_id"]) not in known)
         shadowed = [r for r in rows if (r["site"], r["external_id"]) in in_config]
