@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint setup chromium services bench bench-keywords bench-monitor clean
+.PHONY: demo test lint setup chromium services bench bench-keywords bench-monitor clean messages
 
 demo: setup chromium
 	$(BIN)/shopwatch demo --out demo-out
@@ -28,6 +28,18 @@ lint: setup
 	$(BIN)/ruff check .
 
 setup: $(STAMP)
+
+# Operator-facing text (config/i18n.py): extract the messages of the code and templates, merge
+# them into both catalogs, compile them. Fill each new msgstr in
+# config/locale/{zh_CN,en}/LC_MESSAGES/shopwatch.po, run it again, commit the .po and .mo files.
+LOCALES := config/locale
+messages: setup
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k N_plural:1,2 --add-location=file --sort-output \
+		--ignore-dirs=".* _* tests bench build demo-out" --project=ShopWatch \
+		-o $(LOCALES)/shopwatch.pot .
+	$(BIN)/pybabel update -i $(LOCALES)/shopwatch.pot -d $(LOCALES) -D shopwatch \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(LOCALES) -D shopwatch --statistics
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

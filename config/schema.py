@@ -401,6 +401,57 @@ class EmailConfig(_Strict):
         return os.environ.get(self.password_env)
 
 
+# The operator-facing languages (config.i18n); without ``language`` in the file: English.
+LANGUAGES = ("zh-CN", "en")
+
+
+class ChatConfig(_Strict):
+    """A chat bot the day's headline and critical alerts go to, as an Apprise URL:
+    ``wecombot://KEY`` (WeCom group bot), ``dingtalk://TOKEN`` (DingTalk robot; ``/SECRET``
+    signs), ``feishu://TOKEN`` (Feishu bot), ``json://host/path`` (a webhook)... Secrets stay out
+    of the file: ``${NAME}`` in the URL is replaced by the environment variable NAME when a
+    message is sent, as ``email.password_env`` names the SMTP password's."""
+
+    url: str = Field(min_length=4)
+    name: str | None = None  # shown in logs and the outbox (default: the URL's scheme)
+
+    @field_validator("url")
+    @classmethod
+    def _apprise_url(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+        if not re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme):
+            raise ValueError(f"{value.split('://')[0]!r} is not a chat URL: use e.g. "
+                             "wecombot://${SHOPWATCH_WECOM_KEY}, dingtalk://..., feishu://...")
+        from apprise.manager_plugins import NotificationManager
+
+        if scheme not in NotificationManager().schemas():  # type: ignore[no-untyped-call]
+            raise ValueError(f"Apprise knows no {scheme}:// (e.g. wecombot, dingtalk, feishu, "
+                             "lark, json)")
+        return value
+
+    def label(self) -> str:
+        return self.name or self.url.split("://", 1)[0]
+
+
+class NotifyConfig(_Strict):
+    chat: list[ChatConfig] = []
+
+
+class BoardConfig(_Strict):
+    """The web board (``shopwatch serve``)."""
+
+    # where operators open it, e.g. "http://192.168.1.5:8000": digests and chat messages link
+    # to its pages when set
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/") if value else value
+
+
 class OwnConfig(_Strict):
     """How our own listings are recognised in search results."""
 
@@ -446,6 +497,9 @@ class Config(_Strict):
                              "sqlite:///FILE or postgresql+psycopg://USER@HOST:5432/DB")
         return value
     export_dir: str = "exports"
+    # the operator-facing text (digest, chat, board, export headers): Simplified Chinese or
+    # English; absent: English (`shopwatch init` writes zh-CN)
+    language: Literal["zh-CN", "en"] = "en"
     own: OwnConfig = OwnConfig()
     competitors: CompetitorConfig = CompetitorConfig()
     sites: list[SiteConfig] = Field(default=[], min_length=1, validate_default=True)
@@ -456,6 +510,8 @@ class Config(_Strict):
     logging: LoggingConfig = LoggingConfig()
     email: EmailConfig = EmailConfig()
     keyword_library: KeywordLibraryConfig = KeywordLibraryConfig()
+    notify: NotifyConfig = NotifyConfig()
+    board: BoardConfig = BoardConfig()
 
     @model_validator(mode="after")
     def _references(self) -> Config:

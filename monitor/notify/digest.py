@@ -13,6 +13,8 @@ from typing import Any, Protocol, TypeVar
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
+from config import i18n
+from config.i18n import N_, N_plural
 from monitor.cliutil import http_url, inert
 from monitor.rules import ALERT_KINDS, SEVERITY_ORDER
 
@@ -38,38 +40,43 @@ TEMPLATES = Environment(
 )
 # A stored URL becomes a link only through this filter: http(s) addresses, nothing else.
 TEMPLATES.filters["http_url"] = http_url
-# The digest's section headings per kind, in Simplified Chinese and English (both are shown).
-# The kinds and their fixed order live in ``monitor.rules.ALERT_KINDS``.
+# The digest's section heading per kind (English msgids; config.i18n translates them). The
+# kinds and their fixed order live in ``monitor.rules.ALERT_KINDS``; the kind codes themselves
+# are never translated.
 KIND_TITLES = {
-    "crawl_blocked": ("抓取被拦截", "Crawls blocked"),
-    "crawl_failed": ("抓取失败", "Crawls failed"),
-    "rank_lost": ("排名丢失", "Ranks lost"),
-    "rank_drop": ("排名下降", "Rank drops"),
-    "visibility_drop": ("曝光下降", "Visibility"),
-    "stock_out": ("缺货", "Stock-outs"),
-    "undercut": ("竞品低价", "Undercuts"),
-    "price_move": ("价格变动", "Price moves"),
-    "promotion_start": ("促销开始", "Promotions started"),
-    "new_entrant": ("新进竞品", "New entrants"),
-    "back_in_stock": ("恢复有货", "Back in stock"),
-    "promotion_end": ("促销结束", "Promotions ended"),
-    "title_change": ("标题变更", "Title changes"),
-    "sales_jump": ("销量激增", "Sales jumps"),
-    "rank_gain": ("排名上升", "Rank gains"),
+    "crawl_blocked": N_("Crawls blocked"),
+    "crawl_failed": N_("Crawls failed"),
+    "rank_lost": N_("Ranks lost"),
+    "rank_drop": N_("Rank drops"),
+    "visibility_drop": N_("Visibility"),
+    "stock_out": N_("Stock-outs"),
+    "undercut": N_("Undercuts"),
+    "price_move": N_("Price moves"),
+    "promotion_start": N_("Promotions started"),
+    "new_entrant": N_("New entrants"),
+    "back_in_stock": N_("Back in stock"),
+    "promotion_end": N_("Promotions ended"),
+    "title_change": N_("Title changes"),
+    "sales_jump": N_("Sales jumps"),
+    "rank_gain": N_("Rank gains"),
 }
 KIND_ORDER = {kind: index for index, kind in enumerate(ALERT_KINDS)}
-NOUNS = {"rank_drop": ("rank drop", "rank drops"), "rank_lost": ("rank lost", "ranks lost"),
-         "price_move": ("price move", "price moves"), "stock_out": ("stock-out", "stock-outs"),
-         "back_in_stock": ("back in stock", "back in stock"),
-         "new_entrant": ("new entrant", "new entrants"),
-         "crawl_blocked": ("blocked crawl", "blocked crawls"),
-         "crawl_failed": ("failed crawl", "failed crawls"),
-         "rank_gain": ("rank gain", "rank gains"), "undercut": ("undercut", "undercuts"),
-         "promotion_start": ("promotion started", "promotions started"),
-         "promotion_end": ("promotion ended", "promotions ended"),
-         "title_change": ("title change", "title changes"),
-         "sales_jump": ("sales jump", "sales jumps"),
-         "visibility_drop": ("visibility drop", "visibility drops")}
+# A kind counted in the headline: "1 rank drop", "3 rank drops" (singular and plural msgids).
+NOUNS = {"rank_drop": N_plural("%(n)d rank drop", "%(n)d rank drops"),
+         "rank_lost": N_plural("%(n)d rank lost", "%(n)d ranks lost"),
+         "price_move": N_plural("%(n)d price move", "%(n)d price moves"),
+         "stock_out": N_plural("%(n)d stock-out", "%(n)d stock-outs"),
+         "back_in_stock": N_plural("%(n)d back in stock", "%(n)d back in stock"),
+         "new_entrant": N_plural("%(n)d new entrant", "%(n)d new entrants"),
+         "crawl_blocked": N_plural("%(n)d blocked crawl", "%(n)d blocked crawls"),
+         "crawl_failed": N_plural("%(n)d failed crawl", "%(n)d failed crawls"),
+         "rank_gain": N_plural("%(n)d rank gain", "%(n)d rank gains"),
+         "undercut": N_plural("%(n)d undercut", "%(n)d undercuts"),
+         "promotion_start": N_plural("%(n)d promotion started", "%(n)d promotions started"),
+         "promotion_end": N_plural("%(n)d promotion ended", "%(n)d promotions ended"),
+         "title_change": N_plural("%(n)d title change", "%(n)d title changes"),
+         "sales_jump": N_plural("%(n)d sales jump", "%(n)d sales jumps"),
+         "visibility_drop": N_plural("%(n)d visibility drop", "%(n)d visibility drops")}
 
 
 class AlertLike(Protocol):
@@ -88,7 +95,10 @@ A = TypeVar("A", bound=AlertLike)
 
 def heading(kind: str) -> str:
     """A section's heading: "价格变动 · Price moves"."""
-    return " · ".join(KIND_TITLES.get(kind, (kind,)))
+    title = KIND_TITLES.get(kind)
+    if title is None:
+        return kind
+    return " · ".join(i18n.gettext(language, title) for language in ("zh-CN", "en"))
 
 
 def ordered(alerts: Sequence[A]) -> list[A]:
@@ -114,8 +124,10 @@ def headline(alerts: Sequence[AlertLike]) -> str:
         return "no alerts"
 
     def count(kind: str, items: Sequence[AlertLike]) -> str:
-        one, many = NOUNS.get(kind, (kind.replace("_", " "),) * 2)
-        return f"{len(items)} {one if len(items) == 1 else many}"
+        if kind not in NOUNS:
+            return f"{len(items)} {kind.replace('_', ' ')}"
+        one, many = NOUNS[kind]
+        return i18n.ngettext("en", one, many, len(items)) % {"n": len(items)}
 
     return ", ".join(count(kind, items) for kind, items in sections(alerts))
 
