@@ -49,13 +49,16 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # Playwright drives Debian's chromium (`playwright install` downloads a browser and fails here).
+# A CJK font (fonts-noto-cjk) so that charts, e-mail images and screenshots show Chinese names.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 chromium:
-	@if [ -x $(CHROMIUM) ]; then :; \
+	@if [ -x $(CHROMIUM) ] && [ -f $(CJK_FONT) ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-noto-cjk; \
 	else \
-		echo "Debian's chromium is missing. Install it, then run make again:"; \
-		echo "    sudo apt-get install -y chromium"; \
+		echo "Debian's chromium or fonts-noto-cjk is missing. Install them, then run make again:"; \
+		echo "    sudo apt-get install -y chromium fonts-noto-cjk"; \
 		exit 1; \
 	fi
 

@@ -112,7 +112,7 @@ def clean_id(value: str | None, fixes: Fixes | None = None) -> str:
     return f"{text[:MAX_ID - len(digest) - 1]}~{digest}"
 
 
-def _money(value: Money | None, fixes: Fixes) -> Money | None:
+def _clean_money(value: Money | None, fixes: Fixes) -> Money | None:
     if value is None:
         return None
     amount = value.amount
@@ -136,10 +136,10 @@ def clean_product(item: ProductItem, fixes: Fixes | None = None) -> ProductItem:
     item.title = clean_text(item.title, MAX_TITLE, fixes)
     item.shop = clean_text(item.shop, MAX_NAME, fixes)
     item.brand = clean_text(item.brand, MAX_NAME, fixes)
-    item.price = _money(item.price, fixes)
-    item.list_price = _money(item.list_price, fixes)
-    item.price_high = _money(item.price_high, fixes)
-    item.list_price_high = _money(item.list_price_high, fixes)
+    item.price = _clean_money(item.price, fixes)
+    item.list_price = _clean_money(item.list_price, fixes)
+    item.price_high = _clean_money(item.price_high, fixes)
+    item.list_price_high = _clean_money(item.list_price_high, fixes)
     if item.rating is not None and not (item.rating.is_finite()
                                         and Decimal(0) <= item.rating <= MAX_RATING):
         item.rating = None

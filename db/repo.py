@@ -19,12 +19,14 @@ from sqlalchemy.orm import Session
 
 from db.models import (
     Alert,
+    AlertDelivery,
     Base,
     CrawlRun,
     JobRun,
     Keyword,
     KeywordTerm,
     KeywordTermWeek,
+    OutboxMessage,
     Product,
     ProductSnapshot,
     RankObservation,
@@ -322,3 +324,25 @@ def upsert_watchlist(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def alerts_of_day(session: Session, day: dt.date) -> list[Alert]:
     """The alerts stored for ``day``, in the order they were stored."""
     return list(session.scalars(select(Alert).where(Alert.day == day).order_by(Alert.id)))
+
+
+def newest_alert_day(session: Session) -> dt.date | None:
+    day: dt.date | None = session.scalar(select(func.max(Alert.day)))
+    return day
+
+
+def alerts_since(session: Session, since: dt.date) -> list[Alert]:
+    """The alerts from ``since`` on, newest day first, in the order stored within a day."""
+    return list(session.scalars(select(Alert).where(Alert.day >= since)
+                                .order_by(Alert.day.desc(), Alert.id)))
+
+
+def delivery_statuses(session: Session, alert_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Per alert, the statuses of the outbox messages that carry it (one per recipient)."""
+    statuses: dict[int, set[str]] = {}
+    for alert_id, status in session.execute(
+            select(AlertDelivery.alert_id, OutboxMessage.status)
+            .join(OutboxMessage, OutboxMessage.id == AlertDelivery.outbox_id)
+            .where(AlertDelivery.alert_id.in_(alert_ids))):
+        statuses.setdefault(alert_id, set()).add(status)
+    return statuses

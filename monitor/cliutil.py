@@ -17,6 +17,10 @@ from crawlers.pagetext.clean import BREAKS, CONTROLS, TERMINAL, is_http_link, pa
 
 console = Console(stderr=True, highlight=False)
 
+# Exit statuses (README): 2 a user's mistake or a database that cannot be used; 3 ``run``'s
+# digest is not sent (queued); 4 a step failed (a crawl run failed or was blocked).
+EXIT_USER_ERROR, EXIT_MAIL_QUEUED, EXIT_STEP_FAILED = 2, 3, 4
+
 
 class UserError(Exception):
     """A mistake in how ShopWatch was called: shown as a message, exit status 2."""
@@ -36,6 +40,34 @@ def _config(args: argparse.Namespace) -> Config:
     if config is None:
         config = args.loaded_config = load_config(args.config)
     return config
+
+
+def positive(text: str) -> float:
+    """An argparse type: a positive, finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
+    return value
+
+
+def print_runs(config: Config, day: dt.date, spiders: list[str] | None = None,
+               sites: list[str] | None = None) -> list[str]:
+    """Print the day's crawl runs (of these spiders and sites); their statuses."""
+    from db.session import session_scope
+    from monitor.history import runs_of_day
+
+    statuses = []
+    with session_scope(config.database_url) as session:
+        for run in runs_of_day(session, day):
+            if (spiders and run.spider not in spiders) or (sites and run.site not in sites):
+                continue
+            statuses.append(run.status)
+            print(inert(f"  {run.site}/{run.spider}: {run.status}, {run.items} items"
+                        + (f" ({run.error_summary})" if run.error_summary else "")))
+    return statuses
 
 
 def _step(message: str) -> None:

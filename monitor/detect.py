@@ -200,7 +200,7 @@ WHERE r.spider = 'listings' AND r.status IN ('ok', 'partial') AND r.day = :day
 """
 
 
-def _money(value: Any) -> Decimal | None:
+def _cents(value: Any) -> Decimal | None:
     """SQLite hands NUMERIC back as float, AVG as float everywhere: back to cents."""
     if value is None:
         return None
@@ -259,9 +259,9 @@ def listing_rows(session: Session, config: Config, day: dt.date) -> list[Listing
         if source == "search" and (best is None or best > watch_top.get(site, 0)):
             continue
         rows.append(ListingRow(
-            site, pid, group or "default", url, bool(own), title, title_before, _money(price),
-            _money(price_before), _money(median), currency, currency_before,
-            _money(list_price), _money(list_before), _bool(stock), _bool(stock_before),
+            site, pid, group or "default", url, bool(own), title, title_before, _cents(price),
+            _cents(price_before), _cents(median), currency, currency_before,
+            _cents(list_price), _cents(list_before), _bool(stock), _bool(stock_before),
             _int(sales), _int(sales_before), source))
     return _with_best_keyword(session, day, rows)
 
@@ -305,8 +305,8 @@ def price_pairs(session: Session, config: Config, day: dt.date) -> list[PricePai
         theirs, ours = today.get((site, pid)), today.get((site, own or ""))
         if theirs is None or ours is None:
             continue  # not seen today (blocked, failed): no conclusion
-        pairs.append(PricePair(site, pid, theirs[2] or theirs[3], theirs[4], _money(theirs[5]),
-                               theirs[6], own or "", ours[2] or ours[3], _money(ours[5]),
+        pairs.append(PricePair(site, pid, theirs[2] or theirs[3], theirs[4], _cents(theirs[5]),
+                               theirs[6], own or "", ours[2] or ours[3], _cents(ours[5]),
                                ours[6], groups.get((site, pid))))
     return pairs
 

@@ -202,7 +202,7 @@ def _pct(old: Decimal, new: Decimal) -> Decimal:
     return (new - old) / old * 100
 
 
-def _money(price: Decimal, currency: str | None) -> str:
+def _price_text(price: Decimal, currency: str | None) -> str:
     return f"{price} {currency or ''}".strip()
 
 
@@ -240,7 +240,7 @@ def listing_alerts(day: dt.date, rows: Iterable[ListingRow],
                 kind="price_move", severity="warning" if change < 0 else "info",
                 subject=f"“{name}” price {'cut' if change < 0 else 'raised'} "
                         f"{abs(change):.1f}%",
-                before=_money(old, row.currency), after=_money(new, row.currency),
+                before=_price_text(old, row.currency), after=_price_text(new, row.currency),
                 magnitude=float(change), scope="down" if change < 0 else "up", **base))
         promo_now = _promotion(row.price, row.list_price)
         promo_before = _promotion(row.price_before, row.list_price_before)
@@ -253,12 +253,12 @@ def listing_alerts(day: dt.date, rows: Iterable[ListingRow],
                 alerts.append(AlertDraft(
                     kind="promotion_start", severity="warning",
                     subject=f"“{name}” on promotion: {off:.0f}% off the list price",
-                    before=_money(row.list_price, row.currency),
-                    after=_money(row.price, row.currency), magnitude=float(off), **base))
+                    before=_price_text(row.list_price, row.currency),
+                    after=_price_text(row.price, row.currency), magnitude=float(off), **base))
             else:
                 alerts.append(AlertDraft(
                     kind="promotion_end", severity="info",
-                    subject=f"“{name}” promotion ended", after=_money(row.price, row.currency),
+                    subject=f"“{name}” promotion ended", after=_price_text(row.price, row.currency),
                     magnitude=0.0, **base))
         if row.in_stock_before is True and row.in_stock is False:
             alerts.append(AlertDraft(kind="stock_out", severity="critical" if row.is_own
@@ -321,7 +321,8 @@ def undercut_alerts(day: dt.date, pairs: Iterable[PricePair]) -> list[AlertDraft
                 day, "undercut", "warning", pair.site,
                 f"“{_name(pair.title, pair.product_id)}” undercuts our "
                 f"“{_name(pair.own_title, pair.own_id)}” by {gap:.1f}%",
-                _money(pair.own_price, pair.own_currency), _money(pair.price, pair.currency),
+                _price_text(pair.own_price, pair.own_currency),
+                _price_text(pair.price, pair.currency),
                 pair.product_id, url=pair.url, scope=pair.own_id, magnitude=float(gap),
                 group=pair.group))
     return alerts

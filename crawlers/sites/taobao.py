@@ -116,7 +116,7 @@ def _count(value: Any) -> int | None:
     return int(value) if str(value or "").isdigit() else None
 
 
-def _money(value: Any) -> Money | None:
+def _low_price(value: Any) -> Money | None:
     low, _high = price_range(value)
     return low
 
@@ -155,11 +155,11 @@ def item_from_sib(data: dict[str, Any], item_id: str, site: SiteConfig) -> Produ
     """Taobao's "sib" dynamic item data (``onSibRequestSuccess({...})``): the promotion price
     where one applies to every buyer, else the price; original price; stock; units sold."""
     body = data.get("data") or {}
-    original = _money(((body.get("originalPrice") or {}).get("def") or {}).get("price"))
+    original = _low_price(((body.get("originalPrice") or {}).get("def") or {}).get("price"))
     promo_prices = [p for p in ((body.get("promotion") or {}).get("promoData") or {}).get(
         "def", []) if isinstance(p, dict) and p.get("price") and not p.get("loginPromotion")]
-    price = _money(promo_prices[0]["price"]) if promo_prices else None
-    price = price or _money(body.get("price")) or original
+    price = _low_price(promo_prices[0]["price"]) if promo_prices else None
+    price = price or _low_price(body.get("price")) or original
     stock = _count((body.get("dynStock") or {}).get("sellableQuantity"))
     sold = (body.get("soldQuantity") or {}).get("soldTotalCount")
     return ProductItem(site=site.name, external_id=item_id,

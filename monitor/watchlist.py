@@ -1,6 +1,7 @@
-"""``shopwatch products``: watch many products at once from a spreadsheet, and list them all.
+"""The imported watch list: a spreadsheet of products read and checked against the config
+(``shopwatch products import``), and every watched product listed (``products list``).
 
-``products import FILE.csv|FILE.xlsx`` reads one row per product (site, id or URL, role,
+``read_sheet`` + ``parse_rows`` read one row per product (site, id or URL, role,
 group, compare_to), checks every row against the config, and stores all of them or, if any
 row is wrong, none: each error names its row. Imported products are crawled and compared like
 ``[[products]]`` blocks (``crawlers.watch``); a block of the same site and id wins.
@@ -8,7 +9,6 @@ row is wrong, none: each error names its row. Imported products are crawled and 
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 from dataclasses import dataclass, field
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from config import Config
-from monitor.cliutil import UserError, _config, inert, json_text
+from monitor.cliutil import UserError
 
 # Accepted headers (lower-cased), English and Chinese, for each column.
 COLUMNS = {
@@ -181,41 +181,6 @@ def parse_rows(sheet: Sheet, config: Config, imported_own: set[tuple[str, str]]
     return rows, errors
 
 
-def cmd_products_import(args: argparse.Namespace) -> int:
-    from db import repo
-    from db.session import session_scope
-
-    config = _config(args)
-    sheet = read_sheet(Path(args.file))
-    with session_scope(config.database_url) as session:
-        imported = repo.watchlist(session)
-        imported_own = {(w.site, w.external_id) for w in imported if w.role == "own"}
-        rows, errors = parse_rows(sheet, config, imported_own)
-        if errors:
-            shown = errors[:MAX_ERRORS]
-            more = len(errors) - len(shown)
-            raise UserError(f"{sheet.name}: {len(errors)} row(s) wrong, nothing imported:\n  "
-                            + "\n  ".join(shown) + (f"\n  … and {more} more" if more else ""))
-        if not rows:
-            raise UserError(f"{sheet.name}: no product rows under the header")
-        known = {(w.site, w.external_id) for w in imported}
-        in_config = {(p.site, p.id) for p in config.products}
-        new = sum(1 for r in rows if (r["site"], r["external_id"]) not in known)
-        shadowed = [r for r in rows if (r["site"], r["external_id"]) in in_config]
-        if not args.dry_run:
-            repo.upsert_watchlist(session, [{k: v for k, v in r.items() if k != "_row"}
-                                            for r in rows])
-    verb = "would import" if args.dry_run else "imported"
-    print(f"{verb} {len(rows)} product(s) from {sheet.name}: {new} new, "
-          f"{len(rows) - new} updated")
-    for row in shadowed:
-        print(f"  row {row['_row']}: {row['site']} {row['external_id']} has a [[products]] "
-              "block in the config; the block's settings win")
-    if not args.dry_run:
-        print("they are crawled and compared from the next run on")
-    return 0
-
-
 def product_rows(config: Config, session: Any) -> list[dict[str, Any]]:
     """Every watched product: the config's blocks, then the imported ones not shadowed."""
     from db import repo
@@ -227,39 +192,3 @@ def product_rows(config: Config, session: Any) -> list[dict[str, Any]]:
               "url": w.url, "compare_to": w.compare_to, "source": w.source or "import"}
              for w in repo.watchlist(session) if (w.site, w.external_id) not in listed]
     return rows
-
-
-def cmd_products_list(args: argparse.Namespace) -> int:
-    from db.session import session_scope
-
-    config = _config(args)
-    with session_scope(config.database_url) as session:
-        rows = product_rows(config, session)
-    if args.json:
-        print(json_text(rows))
-        return 0
-    for row in rows:
-        mapped = f" -> {row['compare_to']}" if row["compare_to"] else ""
-        print(inert(f"{row['site']:10s} {row['id']:20s} {row['role']:10s} {row['group']:12s} "
-                    f"{row['source']}{mapped}"))
-    print(f"{len(rows)} watched product(s)")
-    return 0
-
-
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Add ``products import`` and ``products list`` (``needs_db``)."""
-    products = sub.add_parser("products", help="watch products from a spreadsheet; list them",
-                              description="watch products from a spreadsheet; list them")
-    actions = products.add_subparsers(dest="action", required=True, metavar="ACTION")
-    p = actions.add_parser(
-        "import", parents=[common], help="watch the products of a .csv or .xlsx file",
-        description="Watch the products of a .csv or .xlsx file, one per row. Header: site, "
-                    "id or url, and optionally role (own/competitor), group, compare_to. "
-                    "Every row is checked first: one wrong row imports nothing.")
-    p.add_argument("file", metavar="FILE.csv|FILE.xlsx")
-    p.add_argument("--dry-run", action="store_true", help="check the file, store nothing")
-    p.set_defaults(func=cmd_products_import, needs_db=True)
-    p = actions.add_parser("list", parents=[common], help="every watched product",
-                           description="every watched product: config blocks and imported")
-    p.add_argument("--json", action="store_true", help="print a JSON list")
-    p.set_defaults(func=cmd_products_list, needs_db=True)
