@@ -295,3 +295,58 @@ class JobRun(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     step: Mapped[str | None] = mapped_column(String(64))  # the step in progress or last done
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+# -- the board (shopwatch serve, roadmap step 12) ------------------------------------------
+class BoardUser(Base):
+    """A person who may log in to the board (``shopwatch users add``); ``role``: editor
+    (acknowledge, mute) or viewer (look only). Passwords are argon2 hashes."""
+
+    __tablename__ = "board_users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AlertAck(Base):
+    """An alert ticked off on the board: by whom, when."""
+
+    __tablename__ = "alert_acks"
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    user: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Mute(Base):
+    """A product (``target`` "product": ``site`` + ``key`` the product id) or a keyword
+    (``target`` "keyword": ``key`` the term) muted up to and including ``until``: its alerts
+    are still recorded, but not sent."""
+
+    __tablename__ = "mutes"
+    __table_args__ = (UniqueConstraint("target", "site", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(16))
+    site: Mapped[str] = mapped_column(String(64), default="")  # "" for a keyword on any site
+    key: Mapped[str] = mapped_column(String(256))
+    until: Mapped[dt.date] = mapped_column(Date)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BlockedPage(Base):
+    """The last blocked or unreadable page of a crawl run, kept so that an operator can see
+    what the platform showed. Kept as text, shown as text (never rendered as HTML)."""
+
+    __tablename__ = "blocked_pages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"),
+                                        unique=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)  # the decoded page, cut to 256 kB
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
