@@ -200,6 +200,44 @@ class KeywordTermWeek(Base):
     built_on: Mapped[dt.date] = mapped_column(Date)
 
 
+class SearchDemand(Base):
+    """A term's search demand in one week, from a platform's search-term report (生意参谋,
+    京东商智, Amazon Brand Analytics, Helium 10). ``term_key`` is the term folded (NFKC, lower
+    case, no spaces): how it is matched with the library's terms."""
+
+    __tablename__ = "search_demand"
+    __table_args__ = (UniqueConstraint("source", "week", "term_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))  # sycm, jd, amazon-ba, helium10
+    week: Mapped[dt.date] = mapped_column(Date, index=True)  # the Monday
+    term: Mapped[str] = mapped_column(String(256))
+    term_key: Mapped[str] = mapped_column(String(256), index=True)
+    volume: Mapped[float | None] = mapped_column(Float)  # searches or 搜索人气 (an index)
+    rank: Mapped[int | None] = mapped_column(Integer)  # 热搜排名 / Search Frequency Rank
+    click_rate: Mapped[float | None] = mapped_column(Float)  # 0..1
+    conversion: Mapped[float | None] = mapped_column(Float)  # 0..1
+    competing: Mapped[int | None] = mapped_column(Integer)  # 在线商品数 / competing products
+    extra: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ProductAttribute(Base):
+    """What a product vouches for beyond its title: a row of its page's specification table
+    (source "page": 品牌 = 智享, 功能 = 自动集尘) or an attribute the operator confirmed
+    (source "operator", ``shopwatch keywords attributes``). Keyed by site name and product id,
+    so that an operator may confirm attributes before the first crawl."""
+
+    __tablename__ = "product_attributes"
+    __table_args__ = (UniqueConstraint("site", "product_id", "source", "name", "value"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    product_id: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(16))  # page, operator
+    name: Mapped[str] = mapped_column(String(64))  # "" for an operator's attribute
+    value: Mapped[str] = mapped_column(String(256))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class SuggestionObservation(Base):
     """A search suggestion a site offered for a tracked term on a crawl day, in its order."""
 

@@ -1,15 +1,25 @@
-"""Title suggestions within the platform's limit, and the Advertising-Law word check. Pure."""
+"""Honest title suggestions within the platform's limit. Pure.
+
+A suggested title only uses words the product vouches for: its current title, its attributes
+(the product page's specification table and the operator's confirmed list), its own product
+noun and the generic terms every product may carry (keywords/data/generic.txt). A term people
+search for that the product does not vouch for is never put into the title: it is listed in
+``to_check`` ("does this product have X?"). The current title's selling points stay (unless a
+forbidden claim or the length limit drops them); brand and model keep their written case.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from keywords.segment import load_words
+from keywords import adlaw
+from keywords.segment import SPEC, Segmenter, load_words, normalise
 
 CJK_JOIN = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+TO_CHECK = 10  # demand terms listed per product for the operator to check
 
 
 def title_length(text: str, unit: str) -> int:
@@ -20,29 +30,9 @@ def title_length(text: str, unit: str) -> int:
     return sum(1 if ord(ch) < 128 else 2 for ch in text)
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-def forbidden_words(extra: Iterable[str] = ()) -> list[str]:
-    """The versioned list (keywords/data/forbidden.txt) plus the config's additions."""
-    words = [_fold(w).strip() for w in [*load_words("forbidden.txt"), *extra]]
-    return sorted({w for w in words if w}, key=lambda w: (-len(w), w))
-
-
-def forbidden_in(text: str, forbidden: Sequence[str]) -> list[str]:
-    """Forbidden words the text contains, longest first, none that is part of another found."""
-    folded = _fold(text)
-    found: list[str] = []
-    for word in forbidden:
-        if word in folded and not any(word in longer for longer in found):
-            found.append(word)
-    return found
-
-
 def compact(text: str) -> str:
     """Folded, without spaces: how a term is looked for in a title."""
-    return _fold(text).replace(" ", "")
+    return unicodedata.normalize("NFKC", text).lower().replace(" ", "")
 
 
 def has_term(title: str, term: str) -> bool:
@@ -54,52 +44,146 @@ def term_text(term: str) -> str:
     return CJK_JOIN.sub("", term)
 
 
+def generic_terms() -> list[str]:
+    """Words any product may carry (家用, 新款 …): keywords/data/generic.txt."""
+    return [normalise(w).strip() for w in load_words("generic.txt")]
+
+
+def forbidden_in(text: str, extra: Sequence[str] = ()) -> list[str]:
+    """The forbidden claims of ``text`` (keywords.adlaw), as words."""
+    return adlaw.words(text, extra)
+
+
+def written(word: str, sources: Iterable[str]) -> str:
+    """``word`` (normalised) as the first source that has it spells it: "X10 Pro", "5000Pa"."""
+    for source in sources:
+        text = unicodedata.normalize("NFKC", source)
+        lower = text.lower()
+        if len(lower) != len(text):
+            continue
+        at = lower.find(word)
+        if at >= 0:
+            return text[at:at + len(word)]
+    return word
+
+
 @dataclass(frozen=True)
-class Suggestion:
-    terms: tuple[str, ...]
+class Facts:
+    """What one product vouches for."""
+
+    title: str  # the current title, as written
+    attributes: Sequence[str] = ()  # spec-table values and the operator's confirmed list
+    brands: Sequence[str] = ()  # our brands as the config writes them
+    nouns: Sequence[str] = ()  # its group's product nouns, best first
+    other_nouns: Sequence[str] = ()  # the other groups' product nouns
+    other_brands: Sequence[str] = ()  # brands that are not ours
+
+
+@dataclass(frozen=True)
+class Advice:
     title: str
+    terms: tuple[str, ...]
     length: int
     limit: int
     unit: str
+    added: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    to_check: list[str] = field(default_factory=list)
+    forbidden: list[adlaw.Hit] = field(default_factory=list)  # hits in the current title
 
 
-def suggest_title(*, ranked: Sequence[str], limit: int, unit: str, brand: str | None,
-                  core: str | None, keep: Sequence[str] = (), forbidden: Sequence[str] = (),
-                  exclude: Iterable[str] = ()) -> Suggestion:
-    """Terms for a title, in order: the brand, the core product noun, ``keep`` (the product's
-    model number), then the best-ranked terms that still fit. Never longer than ``limit``;
-    never a forbidden word, an excluded word (other brands) or a term already covered."""
-    excluded = {compact(w) for w in exclude if w}
-    chosen: list[str] = []
+class _Vouched:
+    """The words a product vouches for, and the texts that spell them."""
 
-    def fits(candidate: list[str]) -> bool:
-        return title_length(" ".join(map(term_text, candidate)), unit) <= limit
+    def __init__(self, facts: Facts, title_words: list[str], noun: str | None,
+                 segmenter: Segmenter) -> None:
+        self.sources = [facts.title, *facts.attributes, *facts.brands]
+        words = set(map(compact, title_words))
+        for value in facts.attributes:
+            words.add(compact(value))
+            words.update(map(compact, segmenter.segment(value)))
+        words.update(map(compact, generic_terms()))
+        if noun:
+            words.add(compact(noun))
+        self.words = words
 
-    def covered(term: str) -> bool:
-        text = compact(term)
-        joined = "".join(compact(t) for t in chosen)
-        return text in joined or all(compact(w) in joined for w in term.split())
+    def __contains__(self, term: str) -> bool:
+        return compact(term) in self.words or all(compact(w) in self.words
+                                                  for w in term.split())
 
-    must = [t for t in (brand, core, *keep) if t]
-    for term in [*must, *ranked]:
-        if not term.strip() or covered(term) or forbidden_in(term, forbidden):
+
+def _title_parts(facts: Facts, segmenter: Segmenter, hits: list[adlaw.Hit],
+                 ) -> tuple[str | None, str | None, str | None, list[str], list[str]]:
+    """Brand, model, product noun and the other words of the current title (normalised), and
+    the words a forbidden claim drops."""
+    words = segmenter.segment(facts.title)
+    bad = {compact(h.word) for h in hits}
+    # our brand, if the title or an attribute (品牌) names it: a product sold under another
+    # name does not get ours
+    named = compact(" ".join([facts.title, *facts.attributes]))
+    brand = next((b for b in (normalise(b).strip() for b in facts.brands)
+                  if b and compact(b) in named), None)
+    words = [w for w in words if not any(b in compact(w) or compact(w) in b for b in bad)]
+    forbidden = list(dict.fromkeys(h.word for h in hits))
+    if brand:  # a Latin brand glued to the model is one token: "zhixiangx1" is zhixiang x1
+        words = [w[len(brand):].strip() if w.startswith(brand) and w != brand else w
+                 for w in words]
+    model = next((w for w in words if SPEC.fullmatch(w) and any(c.isalpha() for c in w)), None)
+    nouns = [w for w in words if w in facts.nouns or w in facts.other_nouns]
+    noun = nouns[-1] if nouns else (facts.nouns[0] if facts.nouns else None)
+    rest = [w for w in dict.fromkeys(words) if w not in (brand, model, noun)]
+    return brand, model, noun, rest, forbidden
+
+
+def suggest(facts: Facts, ranked: Sequence[str], *, limit: int, unit: str,
+            segmenter: Segmenter, scores: Mapping[str, float] | None = None,
+            forbidden_extra: Sequence[str] = ()) -> Advice:
+    """The title: brand, model, the current selling points, then the best-ranked ``ranked``
+    terms the product vouches for that still fit, the product noun last."""
+    scores = scores or {}
+    hits = adlaw.check(facts.title, forbidden_extra, segmenter)
+    brand, model, noun, rest, dropped = _title_parts(facts, segmenter, hits)
+    vouched = _Vouched(facts, [w for w in (brand, model, noun, *rest) if w], noun, segmenter)
+    excluded = {compact(w) for w in [*facts.other_brands, *facts.other_nouns, *facts.nouns]
+                if w and w != noun and w not in rest}
+
+    def build(middle: list[str]) -> list[str]:
+        return [t for t in (brand, model, *middle, noun) if t]
+
+    def fits(middle: list[str]) -> bool:
+        return title_length(_render(build(middle), vouched.sources), unit) <= limit
+
+    middle = list(rest)
+    while middle and not fits(middle):  # too long already: the weakest selling point goes
+        weakest = min(reversed(middle), key=lambda w: scores.get(w, 0.0))
+        middle.remove(weakest)
+        dropped.append(weakest)
+    added: list[str] = []
+    to_check: list[str] = []
+    for term in ranked:
+        parts = [compact(w) for w in [term, *term.split()]]
+        if excluded.intersection(parts) or adlaw.check(term, forbidden_extra, segmenter):
             continue
-        if term not in must and excluded.intersection([compact(term), *map(compact,
-                                                                     term.split())]):
-            continue  # another brand, also inside a phrase (追觅 扫地机器人)
-        # a phrase takes the place of the words of it already chosen (静音 加湿器 for 加湿器)
-        parts = [t for t in chosen if t in term.split()]
-        candidate = [t for t in chosen if t not in parts] + [term]
-        if fits(candidate):
-            chosen = candidate
-            if core in parts:
-                core = term
-            if brand in parts:
-                brand = term
-            keep = [term if k in parts else k for k in keep]
-    # Written as titles are: brand and model first, the product noun last.
-    head = [t for t in chosen if t in (brand, *keep)]
-    tail = [t for t in chosen if t == core]
-    ordered = [*head, *(t for t in chosen if t not in head and t not in tail), *tail]
-    title = " ".join(map(term_text, ordered))
-    return Suggestion(tuple(ordered), title, title_length(title, unit), limit, unit)
+        chosen = "".join(compact(t) for t in build(middle))
+        if compact(term) in chosen or all(compact(w) in chosen for w in term.split()):
+            continue
+        if term not in vouched:
+            if len(to_check) < TO_CHECK and term not in to_check:
+                to_check.append(term)
+            continue
+        if fits([*middle, term]):
+            middle.append(term)
+            added.append(term)
+    terms = build(middle)
+    while terms and title_length(_render(terms, vouched.sources), unit) > limit:
+        # a limit too small even for brand, model and noun: the model goes, then the brand
+        dropped.append(terms.pop(terms.index(model) if model in terms else 0))
+    title = _render(terms, vouched.sources)
+    spell = [written(t, vouched.sources) for t in (*terms, *added, *dropped)]
+    return Advice(title, tuple(spell[:len(terms)]), title_length(title, unit), limit, unit,
+                  spell[len(terms):len(terms) + len(added)], spell[len(terms) + len(added):],
+                  to_check, hits)
+
+
+def _render(terms: Sequence[str], sources: Sequence[str]) -> str:
+    return " ".join(term_text(written(t, sources)) for t in terms)

@@ -19,7 +19,7 @@ from keywords.export import build_export, export, titles_path
 from keywords.library import build_library, load_library, week_of
 from keywords.titles import title_length
 from monitor.cli import main
-from tests.conftest import write_config
+from tests.support import demo_config, write_config
 
 LAST_WEEK = dt.date(2026, 11, 17)  # a Tuesday
 THIS_WEEK = dt.date(2026, 11, 24)
@@ -63,10 +63,9 @@ def _titles(counts: dict[str, int], total: int = 20) -> list[str]:
 
 @pytest.fixture
 def config(tmp_path: Path, db_url: str) -> Config:
-    path = write_config(tmp_path / "shopwatch.toml", "http://shop", db_url,
-                        extra='[keyword_library]\nforbidden_words = ["爆品"]\n'
-                              '[competitors]\nbrands = ["追觅"]\n',
-                        site_extra='title_limit_bytes = 60')
+    path = write_config(tmp_path / "shopwatch.toml", demo_config(
+        "http://shop", db_url, keyword_library={"forbidden_words": ["爆品"]},
+        competitors={"brands": ["追觅"]}, site={"title_limit_bytes": 60}))
     upgrade(db_url)
     return load_config(path)
 
@@ -146,9 +145,9 @@ def test_the_exports_match_the_library(config: Config, tmp_path: Path) -> None:
     assert titles[0]["forbidden_in_title"] == "第一品牌"
     suggested = titles[0]["suggested_title"]
     assert title_length(suggested, "bytes") == int(titles[0]["suggested_length"]) <= 60
-    assert suggested.startswith("智享 x3 max") and suggested.endswith("扫地机器人")
+    assert suggested.startswith("智享 X3 Max") and suggested.endswith("扫地机器人")  # case kept
     assert "追觅" not in suggested and "第一" not in suggested  # no other brand, nothing banned
-    assert [c.value for c in book["titles"][2]][10] == suggested
+    assert [c.value for c in book["titles"][2]][11] == suggested
 
 
 def test_keywords_commands(config: Config, tmp_path: Path, capsys: pytest.CaptureFixture[str],

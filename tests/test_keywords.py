@@ -13,12 +13,7 @@ import pytest
 from bench.keywords.corpus import TitleCorpus
 from keywords.segment import Segmenter, normalise, segment
 from keywords.stats import Document, count_documents, find_phrases, rank_weight, term_rows
-from keywords.titles import (
-    forbidden_in,
-    forbidden_words,
-    suggest_title,
-    title_length,
-)
+from keywords.titles import title_length
 
 
 def test_user_dictionary_words_and_specs_stay_whole() -> None:
@@ -201,34 +196,6 @@ def test_a_dying_worker_is_an_error_not_a_hang(monkeypatch: pytest.MonkeyPatch) 
 def test_title_length_counts_bytes_as_taobao_does() -> None:
     assert title_length("智享X10 Pro 扫地机器人", "bytes") == 4 + 8 + 10
     assert title_length("智享X10 Pro 扫地机器人", "chars") == 2 + 8 + 5
-
-
-def test_forbidden_words_are_found_and_never_suggested() -> None:
-    forbidden = forbidden_words(["爆品"])
-    assert forbidden_in("全网最低价 第一品牌 扫地机器人", forbidden) == [
-        "全网最低", "第一品牌", "最低价"]  # 最 is in them: not reported on its own
-    assert forbidden_in("ＮＯ．１ 加湿器", forbidden) == ["no.1"]
-    assert forbidden_in("今日爆品", forbidden) == ["爆品"]
-    assert forbidden_in("静音 加湿器", forbidden) == []
-    s = suggest_title(ranked=["顶级", "最新款", "静音", "100%除菌"], limit=60, unit="bytes",
-                      brand="智享", core="加湿器", forbidden=forbidden)
-    assert s.terms == ("智享", "静音", "加湿器")
-
-
-def test_suggestion_keeps_brand_model_and_noun_and_never_exceeds_the_limit() -> None:
-    rng = random.Random(4)
-    vocab = ["静音", "家用", "卧室", "大容量", "无雾", "恒湿", "除菌", "上加水", "客厅", "母婴",
-             "智能", "定时", "纯净型", "办公室", "wifi", "app", "静音 加湿器", "加湿器 家用"]
-    for _ in range(500):
-        limit, unit = rng.choice([(60, "bytes"), (90, "bytes"), (40, "chars"), (20, "bytes")])
-        s = suggest_title(ranked=rng.sample(vocab, 12), limit=limit, unit=unit, brand="智享",
-                          core="加湿器", keep=["x3 max"], exclude=["美的"])
-        assert s.length == title_length(s.title, unit) <= limit
-        if limit >= 30:
-            assert s.terms[:2] == ("智享", "x3 max") and "加湿器" in s.terms[-1].split()
-    s = suggest_title(ranked=["美的", "静音 加湿器", "静音", "家用"], limit=60, unit="bytes",
-                      brand="智享", core="加湿器", exclude=["美的"])
-    assert s.title == "智享 家用 静音加湿器"  # another brand is not suggested; no word twice
 
 
 def test_jieba_does_the_work_when_rjieba_cuts_a_word_differently(

@@ -1,0 +1,114 @@
+"""Title advice per own product: what each product vouches for, gathered from the store, and
+its honest suggestion (keywords.titles). Used by ``keywords titles`` and the exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from config import Config
+from db.models import Keyword, Product, ProductAttribute, RankObservation, Site
+from keywords.library import Library, load_library, segmenter_for
+from keywords.segment import Segmenter, normalise
+from keywords.titles import Advice, Facts, suggest
+
+
+@dataclass(frozen=True)
+class OwnProduct:
+    group: str
+    site: str
+    product_id: str
+    title: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class ProductAdvice:
+    product: OwnProduct
+    advice: Advice
+    attributes: list[str]  # what it vouches for beyond its title
+
+
+def own_products(session: Session, groups: Sequence[str]) -> list[OwnProduct]:
+    """Own products of the groups: configured for the group, or ranked for its keywords."""
+    ranked = (select(Keyword.group, RankObservation.product_id).distinct()
+              .join(Keyword, Keyword.id == RankObservation.keyword_id)
+              .where(Keyword.group.in_(groups)))
+    pairs = {(group, pid) for group, pid in session.execute(ranked)}
+    statement = (select(Product, Site.name).join(Site, Site.id == Product.site_id)
+                 .where(Product.is_own, or_(Product.group.in_(groups),
+                                            Product.id.in_({pid for _g, pid in pairs})))
+                 .order_by(Site.name, Product.external_id))
+    out = []
+    for product, site in session.execute(statement):
+        for group in groups:
+            if product.title and (product.group == group or (group, product.id) in pairs):
+                out.append(OwnProduct(group, site, product.external_id, product.title,
+                                      product.url))
+    return out
+
+
+def product_nouns(config: Config, segmenter: Segmenter) -> dict[str, list[str]]:
+    """Per group, the product nouns its search terms name: the last word of each term when it
+    is a noun (Chinese noun phrases end with their head: 静音扫地机器人 -> 扫地机器人; 除甲醛 is
+    a verb phrase, a feature, not a product)."""
+    nouns: dict[str, list[str]] = {}
+    for keyword in config.keywords:
+        words = segmenter.segment(keyword.term)
+        group = nouns.setdefault(keyword.group, [])
+        if words and segmenter.tag(words[-1]).startswith("n") and words[-1] not in group:
+            group.append(words[-1])
+    return nouns
+
+
+def attributes_of(session: Session) -> dict[tuple[str, str], list[str]]:
+    """Per (site, product id): the values of its spec table and the operator's confirmed list
+    (a spec row's name is kept with its value when the value alone says little: 容量 5L)."""
+    found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    rows = session.execute(select(ProductAttribute.site, ProductAttribute.product_id,
+                                  ProductAttribute.value)
+                           .order_by(ProductAttribute.source, ProductAttribute.id))
+    for site, product_id, value in rows:
+        found[site, product_id].append(value)
+    return found
+
+
+def _brands(session: Session, config: Config, segmenter: Segmenter) -> set[str]:
+    brands = {normalise(b).strip() for b in session.scalars(select(Product.brand).distinct())
+              if b}
+    brands |= {normalise(b).strip() for b in config.competitors.brands}
+    brands |= {w for w, tag in segmenter.tokenizer.user_word_tag_tab.items() if tag == "nz"}
+    return brands - {normalise(b).strip() for b in config.own.brands}
+
+
+def advise(session: Session, config: Config, group: str | None = None,
+           day: dt.date | None = None, segmenter: Segmenter | None = None,
+           library: Library | None = None) -> tuple[Library, list[ProductAdvice]]:
+    """The library of ``day``'s week and, per own product of its groups, the advice."""
+    library = library or load_library(session, config, group, day)
+    groups = sorted({t.group for t in library.terms})
+    segmenter = segmenter or segmenter_for(config)
+    nouns = product_nouns(config, segmenter)
+    other_brands = sorted(_brands(session, config, segmenter))
+    attributes = attributes_of(session)
+    limits = {site.name: site.title_limit() for site in config.sites}
+    extra = config.keyword_library.forbidden_words
+    out = []
+    for product in own_products(session, groups):
+        terms = [t for t in library.terms if t.group == product.group and t.score > 0]
+        own = nouns.get(product.group, [])
+        others = sorted({n for g, ns in nouns.items() if g != product.group for n in ns}
+                        - set(own))
+        facts = Facts(product.title, attributes.get((product.site, product.product_id), []),
+                      config.own.brands, own, others, other_brands)
+        limit, unit = limits.get(product.site, (60, "bytes"))
+        advice = suggest(facts, [t.term for t in terms], limit=limit, unit=unit,
+                         segmenter=segmenter, scores={t.term: t.score for t in terms},
+                         forbidden_extra=extra)
+        out.append(ProductAdvice(product, advice, list(facts.attributes)))
+    return library, out
