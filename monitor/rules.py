@@ -151,51 +151,55 @@ def rank_alerts(day: dt.date, rows: Iterable[RankRow], thresholds: Resolve) -> l
     alerts: list[AlertDraft] = []
     for row in rows:
         t = thresholds(row.group, product=row.product_id, keyword=row.keyword)
-        name = _name(row.title, row.product_id)
-        new, old, median = row.today, row.before, row.median
         base: dict[str, Any] = {"day": day, "site": row.site, "product_id": row.product_id,
                                 "keyword": row.keyword, "url": row.url, "group": row.group}
-        if not row.is_own:
-            was_out = (old is None or old > t.top_k) and (median is None or median > t.top_k)
-            if new is not None and new <= t.top_k and was_out:
-                alerts.append(AlertDraft(
-                    kind="new_entrant", severity="info",
-                    subject=f"competitor “{name}” entered the top {t.top_k} for "
-                            f"“{row.keyword}” at #{new}",
-                    before=f"#{old}" if old else "not ranked", after=f"#{new}",
-                    magnitude=float(-new), **base))
-            continue
-        if old is None:
-            continue
-        if new is None:
-            on_page_1 = old <= t.first_page_size
-            alerts.append(AlertDraft(kind="rank_lost",
-                                     severity=_weigh("critical" if on_page_1 else "warning", row),
-                                     subject=f"“{name}” vanished from “{row.keyword}” results",
-                                     before=f"#{old}", after="not ranked", magnitude=LOST,
-                                     **base))
-            continue
-        reference = old if median is None else max(old, median)  # the move holds vs both
-        if old <= t.first_page_size < new:
-            what, severity = "left page 1", "critical"
-        elif old <= t.top_k < new:
-            what, severity = f"left the top {t.top_k}", "warning"
-        elif new - reference >= t.rank_drop:
-            what, severity = f"dropped {new - old} places", "warning"
-        elif min(old, median if median is not None else old) - new >= t.rank_gain:
-            alerts.append(AlertDraft(kind="rank_gain", severity="info",
-                                     subject=f"“{name}” gained {old - new} places for "
-                                             f"“{row.keyword}”",
-                                     before=f"#{old}", after=f"#{new}", magnitude=float(-new),
-                                     **base))
-            continue
-        else:
-            continue
-        alerts.append(AlertDraft(kind="rank_drop", severity=_weigh(severity, row),
-                                 subject=f"“{name}” {what} for “{row.keyword}”",
-                                 before=f"#{old}", after=f"#{new}", magnitude=float(new),
-                                 **base))
+        alert = _own_rank_alert(row, t, base) if row.is_own else _entrant_alert(row, t, base)
+        if alert is not None:
+            alerts.append(alert)
     return alerts
+
+
+def _entrant_alert(row: RankRow, t: Thresholds, base: dict[str, Any]) -> AlertDraft | None:
+    """A competitor in the top K that was outside it at the last crawl and by the median."""
+    new, old, median = row.today, row.before, row.median
+    was_out = (old is None or old > t.top_k) and (median is None or median > t.top_k)
+    if new is None or new > t.top_k or not was_out:
+        return None
+    return AlertDraft(kind="new_entrant", severity="info",
+                      subject=f"competitor “{_name(row.title, row.product_id)}” entered the "
+                              f"top {t.top_k} for “{row.keyword}” at #{new}",
+                      before=f"#{old}" if old else "not ranked", after=f"#{new}",
+                      magnitude=float(-new), **base)
+
+
+def _own_rank_alert(row: RankRow, t: Thresholds, base: dict[str, Any]) -> AlertDraft | None:
+    """Our product vanished, left page 1 or the top K, dropped, or gained (or nothing)."""
+    name = _name(row.title, row.product_id)
+    new, old, median = row.today, row.before, row.median
+    if old is None:
+        return None
+    if new is None:
+        on_page_1 = old <= t.first_page_size
+        return AlertDraft(kind="rank_lost",
+                          severity=_weigh("critical" if on_page_1 else "warning", row),
+                          subject=f"“{name}” vanished from “{row.keyword}” results",
+                          before=f"#{old}", after="not ranked", magnitude=LOST, **base)
+    reference = old if median is None else max(old, median)  # the move holds vs both
+    if old <= t.first_page_size < new:
+        what, severity = "left page 1", "critical"
+    elif old <= t.top_k < new:
+        what, severity = f"left the top {t.top_k}", "warning"
+    elif new - reference >= t.rank_drop:
+        what, severity = f"dropped {new - old} places", "warning"
+    elif min(old, median if median is not None else old) - new >= t.rank_gain:
+        return AlertDraft(kind="rank_gain", severity="info",
+                          subject=f"“{name}” gained {old - new} places for “{row.keyword}”",
+                          before=f"#{old}", after=f"#{new}", magnitude=float(-new), **base)
+    else:
+        return None
+    return AlertDraft(kind="rank_drop", severity=_weigh(severity, row),
+                      subject=f"“{name}” {what} for “{row.keyword}”",
+                      before=f"#{old}", after=f"#{new}", magnitude=float(new), **base)
 
 
 def _pct(old: Decimal, new: Decimal) -> Decimal:
@@ -227,69 +231,91 @@ def listing_alerts(day: dt.date, rows: Iterable[ListingRow],
     alerts: list[AlertDraft] = []
     for row in rows:
         t = thresholds(row.group, product=row.product_id)
-        name = _name(row.title, row.product_id)
         base: dict[str, Any] = {"day": day, "site": row.site, "product_id": row.product_id,
                                 "url": row.url, "group": row.group}
-        first = len(alerts)
-        new, old = row.price, row.price_before
-        if (not row.is_own and new is not None and old and row.currency == row.currency_before
-                and _moved(old, new, t)
-                and (not row.price_median or _moved(row.price_median, new, t))):
-            change = _pct(old, new)
-            alerts.append(AlertDraft(
-                kind="price_move", severity="warning" if change < 0 else "info",
-                subject=f"“{name}” price {'cut' if change < 0 else 'raised'} "
-                        f"{abs(change):.1f}%",
-                before=_price_text(old, row.currency), after=_price_text(new, row.currency),
-                magnitude=float(change), scope="down" if change < 0 else "up", **base))
-        promo_now = _promotion(row.price, row.list_price)
-        promo_before = _promotion(row.price_before, row.list_price_before)
-        if not row.is_own and promo_now is not None and promo_before is not None \
-                and promo_now != promo_before:
-            assert row.price is not None
-            if promo_now:
-                assert row.list_price is not None
-                off = -_pct(row.list_price, row.price)
-                alerts.append(AlertDraft(
-                    kind="promotion_start", severity="warning",
-                    subject=f"“{name}” on promotion: {off:.0f}% off the list price",
-                    before=_price_text(row.list_price, row.currency),
-                    after=_price_text(row.price, row.currency), magnitude=float(off), **base))
-            else:
-                alerts.append(AlertDraft(
-                    kind="promotion_end", severity="info",
-                    subject=f"“{name}” promotion ended", after=_price_text(row.price, row.currency),
-                    magnitude=0.0, **base))
-        if row.in_stock_before is True and row.in_stock is False:
-            alerts.append(AlertDraft(kind="stock_out", severity="critical" if row.is_own
-                                     else "warning", subject=f"“{name}” is out of stock",
-                                     before="in stock", after="out of stock", magnitude=1.0,
-                                     **base))
-        elif row.in_stock_before is False and row.in_stock is True:
-            alerts.append(AlertDraft(kind="back_in_stock", severity="info",
-                                     subject=f"“{name}” is back in stock",
-                                     before="out of stock", after="in stock", magnitude=1.0,
-                                     **base))
-        if row.title and row.title_before and " ".join(row.title.split()) != " ".join(
-                row.title_before.split()):
-            alerts.append(AlertDraft(kind="title_change", severity="info",
-                                     subject=f"“{_name(row.title_before, row.product_id)}” "
-                                             "changed its title",
-                                     before=row.title_before, after=row.title, magnitude=0.0,
-                                     **base))
-        if row.sales is not None and row.sales_before is not None:
-            jump = row.sales - row.sales_before
-            if jump >= t.sales_jump_min and (not row.sales_before or jump * 100 >= (
-                    t.sales_jump_pct * row.sales_before)):
-                alerts.append(AlertDraft(kind="sales_jump", severity="info",
-                                         subject=f"“{name}” sales count jumped by {jump}",
-                                         before=str(row.sales_before), after=str(row.sales),
-                                         magnitude=float(jump), **base))
-        if row.source == "search":  # say where the figure was read
+        name = _name(row.title, row.product_id)
+        found = [a for check in LISTING_CHECKS if (a := check(row, t, name, base)) is not None]
+        if row.source == "search" and found:  # say where the figure was read
             where = f" (search results for “{row.keyword}”)" if row.keyword else \
                 " (search results)"
-            alerts[first:] = [replace(a, subject=a.subject + where) for a in alerts[first:]]
+            found = [replace(a, subject=a.subject + where) for a in found]
+        alerts += found
     return alerts
+
+
+def _price_alert(row: ListingRow, t: Thresholds, name: str,
+                 base: dict[str, Any]) -> AlertDraft | None:
+    new, old = row.price, row.price_before
+    if (row.is_own or new is None or not old or row.currency != row.currency_before
+            or not _moved(old, new, t)
+            or (row.price_median and not _moved(row.price_median, new, t))):
+        return None
+    change = _pct(old, new)
+    return AlertDraft(
+        kind="price_move", severity="warning" if change < 0 else "info",
+        subject=f"“{name}” price {'cut' if change < 0 else 'raised'} {abs(change):.1f}%",
+        before=_price_text(old, row.currency), after=_price_text(new, row.currency),
+        magnitude=float(change), scope="down" if change < 0 else "up", **base)
+
+
+def _promotion_alert(row: ListingRow, t: Thresholds, name: str,
+                     base: dict[str, Any]) -> AlertDraft | None:
+    promo_now = _promotion(row.price, row.list_price)
+    promo_before = _promotion(row.price_before, row.list_price_before)
+    if row.is_own or promo_now is None or promo_before is None or promo_now == promo_before:
+        return None
+    assert row.price is not None
+    if not promo_now:
+        return AlertDraft(kind="promotion_end", severity="info",
+                          subject=f"“{name}” promotion ended",
+                          after=_price_text(row.price, row.currency), magnitude=0.0, **base)
+    assert row.list_price is not None
+    off = -_pct(row.list_price, row.price)
+    return AlertDraft(kind="promotion_start", severity="warning",
+                      subject=f"“{name}” on promotion: {off:.0f}% off the list price",
+                      before=_price_text(row.list_price, row.currency),
+                      after=_price_text(row.price, row.currency), magnitude=float(off), **base)
+
+
+def _stock_alert(row: ListingRow, t: Thresholds, name: str,
+                 base: dict[str, Any]) -> AlertDraft | None:
+    if row.in_stock_before is True and row.in_stock is False:
+        return AlertDraft(kind="stock_out", severity="critical" if row.is_own else "warning",
+                          subject=f"“{name}” is out of stock", before="in stock",
+                          after="out of stock", magnitude=1.0, **base)
+    if row.in_stock_before is False and row.in_stock is True:
+        return AlertDraft(kind="back_in_stock", severity="info",
+                          subject=f"“{name}” is back in stock", before="out of stock",
+                          after="in stock", magnitude=1.0, **base)
+    return None
+
+
+def _title_alert(row: ListingRow, t: Thresholds, name: str,
+                 base: dict[str, Any]) -> AlertDraft | None:
+    if not (row.title and row.title_before) or \
+            " ".join(row.title.split()) == " ".join(row.title_before.split()):
+        return None
+    return AlertDraft(kind="title_change", severity="info",
+                      subject=f"“{_name(row.title_before, row.product_id)}” changed its title",
+                      before=row.title_before, after=row.title, magnitude=0.0, **base)
+
+
+def _sales_alert(row: ListingRow, t: Thresholds, name: str,
+                 base: dict[str, Any]) -> AlertDraft | None:
+    if row.sales is None or row.sales_before is None:
+        return None
+    jump = row.sales - row.sales_before
+    if jump < t.sales_jump_min or (row.sales_before and jump * 100 < (
+            t.sales_jump_pct * row.sales_before)):
+        return None
+    return AlertDraft(kind="sales_jump", severity="info",
+                      subject=f"“{name}” sales count jumped by {jump}",
+                      before=str(row.sales_before), after=str(row.sales),
+                      magnitude=float(jump), **base)
+
+
+# In the order a product's alerts are listed.
+LISTING_CHECKS = (_price_alert, _promotion_alert, _stock_alert, _title_alert, _sales_alert)
 
 
 @dataclass(frozen=True)

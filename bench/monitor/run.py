@@ -62,29 +62,28 @@ OWN, MAPPED = 100, 100
 RESULTS = 20
 
 
-def generate(url: str, products: int, keywords: int, days: int) -> dict[str, Any]:
-    """Write the history with the DB-API's bulk paths (executemany / COPY)."""
-    rng = random.Random(2026)
-    start = time.perf_counter()
-    first = LAST - dt.timedelta(days=days - 1)
-    engine = get_engine(url)
-    postgres = url.startswith("postgresql")
-    raw = engine.raw_connection()
-    cursor = raw.cursor()
+class _Bulk:
+    """Rows into a table by the DB-API's bulk paths: COPY on PostgreSQL, executemany on SQLite."""
 
-    def bulk(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-        if postgres:
+    def __init__(self, cursor: Any, postgres: bool) -> None:
+        self.cursor, self.postgres = cursor, postgres
+
+    def __call__(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        if self.postgres:
             buffer = io.StringIO()
             for row in rows:
                 buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            with self.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 copy.write(buffer.getvalue())
         else:
             marks = ", ".join("?" * len(columns))
             rows = [tuple(str(v) if isinstance(v, Decimal) else v for v in row) for row in rows]
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                               rows)
+            self.cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
+
+def _catalogue(bulk: _Bulk, products: int, keywords: int, days: int, first: dt.date) -> None:
+    """The site, its products and keywords, and a listings and a ranks run per day."""
     bulk("sites", ["id", "name", "adapter", "base_url"], [(1, "bench", "generic", "http://x")])
     groups = [f"g{i}" for i in range(10)]
     now = dt.datetime(2026, 1, 1)
@@ -103,65 +102,93 @@ def generate(url: str, products: int, keywords: int, days: int) -> dict[str, Any
     bulk("crawl_runs", ["id", "site_id", "spider", "day", "attempt", "started_at",
                         "finished_at", "status", "items_count", "pages_count", "errors_count",
                         "unknown_prices"], runs)
-    price = [Decimal(rng.randint(50, 5000)) for _ in range(products + 1)]
-    stock = [True] * (products + 1)
-    sales = [rng.randint(0, 5000) for _ in range(products + 1)]
-    titles = [0] * (products + 1)
-    promo = [False] * (products + 1)
-    pools = {k: rng.sample(range(1, products + 1), 40) for k in range(1, keywords + 1)}
-    for k in pools:  # every keyword ranks a few of our products
-        pools[k][rng.randrange(40)] = rng.randint(1, OWN)
-    snapshot_id = rank_id = 1
-    for d in range(days):
+
+
+class _Market:
+    """Every product's price, stock, sales, title and promotion, and every keyword's result
+    order, moved on day by day (one seeded random stream: same seed, same history)."""
+
+    def __init__(self, rng: random.Random, products: int, keywords: int) -> None:
+        self.rng, self.products = rng, products
+        self.price = [Decimal(rng.randint(50, 5000)) for _ in range(products + 1)]
+        self.stock = [True] * (products + 1)
+        self.sales = [rng.randint(0, 5000) for _ in range(products + 1)]
+        self.titles = [0] * (products + 1)
+        self.promo = [False] * (products + 1)
+        self.pools = {k: rng.sample(range(1, products + 1), 40) for k in range(1, keywords + 1)}
+        for k in self.pools:  # every keyword ranks a few of our products
+            self.pools[k][rng.randrange(40)] = rng.randint(1, OWN)
+        self.snapshot_id = self.rank_id = 1
+
+    def _move(self, p: int) -> None:
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.05:  # daily noise of up to 2 %
+            self.price[p] = (self.price[p] * Decimal(1 + rng.uniform(-0.02, 0.02))).quantize(
+                Decimal("0.01"))
+        elif roll < 0.06:  # a real move
+            self.price[p] = (self.price[p] * Decimal(
+                1 + rng.choice((-1, 1)) * rng.uniform(0.05, 0.3))).quantize(Decimal("0.01"))
+        if rng.random() < 0.003:
+            self.promo[p] = not self.promo[p]
+        if rng.random() < 0.005:
+            self.stock[p] = not self.stock[p]
+        if rng.random() < 0.001:
+            self.titles[p] += 1
+        self.sales[p] += rng.randint(0, 20) + (300 if rng.random() < 0.001 else 0)
+
+    def snapshots(self, d: int) -> list[tuple[Any, ...]]:
         rows = []
-        for p in range(1, products + 1):
-            roll = rng.random()
-            if roll < 0.05:  # daily noise of up to 2 %
-                price[p] = (price[p] * Decimal(1 + rng.uniform(-0.02, 0.02))).quantize(
-                    Decimal("0.01"))
-            elif roll < 0.06:  # a real move
-                price[p] = (price[p] * Decimal(1 + rng.choice((-1, 1)) * rng.uniform(0.05, 0.3))
-                            ).quantize(Decimal("0.01"))
-            if rng.random() < 0.003:
-                promo[p] = not promo[p]
-            if rng.random() < 0.005:
-                stock[p] = not stock[p]
-            if rng.random() < 0.001:
-                titles[p] += 1
-            sales[p] += rng.randint(0, 20) + (300 if rng.random() < 0.001 else 0)
-            shown = None if rng.random() < 0.002 else price[p]  # unreadable now and then
-            list_price = (price[p] * Decimal("1.25")).quantize(Decimal("0.01")) \
-                if promo[p] else None
-            rows.append((snapshot_id, 2 * d + 1, p, 1, shown, list_price, "CNY", stock[p],
-                         sales[p], f"product {p} v{titles[p]}", False))
-            snapshot_id += 1
-        bulk("product_snapshots", ["id", "crawl_run_id", "product_id", "attempt", "price",
-                                   "list_price", "currency", "in_stock", "sales_count",
-                                   "title", "from_page"], rows)
-        ranks = []
-        for k, pool in pools.items():
-            if rng.random() < 0.2:  # the order shifts a little
-                i = rng.randrange(len(pool) - 1)
-                j = min(len(pool) - 1, i + rng.randint(1, 6))
+        for p in range(1, self.products + 1):
+            self._move(p)
+            shown = None if self.rng.random() < 0.002 else self.price[p]  # unreadable now and then
+            list_price = (self.price[p] * Decimal("1.25")).quantize(Decimal("0.01")) \
+                if self.promo[p] else None
+            rows.append((self.snapshot_id, 2 * d + 1, p, 1, shown, list_price, "CNY",
+                         self.stock[p], self.sales[p], f"product {p} v{self.titles[p]}", False))
+            self.snapshot_id += 1
+        return rows
+
+    def ranks(self, d: int) -> list[tuple[Any, ...]]:
+        rows = []
+        for k, pool in self.pools.items():
+            if self.rng.random() < 0.2:  # the order shifts a little
+                i = self.rng.randrange(len(pool) - 1)
+                j = min(len(pool) - 1, i + self.rng.randint(1, 6))
                 pool[i], pool[j] = pool[j], pool[i]
             for position, p in enumerate(pool[:RESULTS], start=1):
-                ranks.append((rank_id, 2 * d + 2, k, p, 1, position, position, 1, False))
-                rank_id += 1
+                rows.append((self.rank_id, 2 * d + 2, k, p, 1, position, position, 1, False))
+                self.rank_id += 1
+        return rows
+
+
+def generate(url: str, products: int, keywords: int, days: int) -> dict[str, Any]:
+    """Write the history with the DB-API's bulk paths (executemany / COPY)."""
+    start = time.perf_counter()
+    postgres = url.startswith("postgresql")
+    raw = get_engine(url).raw_connection()
+    cursor = raw.cursor()
+    bulk = _Bulk(cursor, postgres)
+    _catalogue(bulk, products, keywords, days, LAST - dt.timedelta(days=days - 1))
+    market = _Market(random.Random(2026), products, keywords)
+    for d in range(days):
+        bulk("product_snapshots", ["id", "crawl_run_id", "product_id", "attempt", "price",
+                                   "list_price", "currency", "in_stock", "sales_count",
+                                   "title", "from_page"], market.snapshots(d))
         bulk("rank_observations", ["id", "crawl_run_id", "keyword_id", "product_id", "attempt",
-                                   "position", "organic_position", "page", "sponsored"], ranks)
+                                   "position", "organic_position", "page", "sponsored"],
+             market.ranks(d))
         raw.commit()
     if postgres:
         for table in ("sites", "products", "keywords", "crawl_runs", "product_snapshots",
                       "rank_observations"):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                            f"(SELECT MAX(id) FROM {table}))")
-        cursor.execute("ANALYZE")
-    else:
-        cursor.execute("ANALYZE")
+    cursor.execute("ANALYZE")
     raw.commit()
     raw.close()
     return {"products": products, "keywords": keywords, "days": days,
-            "snapshots": snapshot_id - 1, "rank_observations": rank_id - 1,
+            "snapshots": market.snapshot_id - 1, "rank_observations": market.rank_id - 1,
             "seconds": round(time.perf_counter() - start, 1)}
 
 
@@ -180,7 +207,25 @@ def _median(values: list[Any]) -> Any:
 
 def naive_rows(session: Any, config: Config, day: dt.date
                ) -> tuple[list[RankRow], list[ListingRow], list[PricePair]]:
+    """What the SQL detection finds, found by loading the history into Python."""
     since = day - dt.timedelta(days=detection.HISTORY_DAYS)
+    products = {pid: (ext, title, url, bool(own), group) for pid, ext, title, url, own, group
+                in session.execute(text(
+                    'SELECT id, external_id, title, url, is_own, "group" FROM products'))}
+    listing_rows, today_prices = _naive_listings(session, day, since, products)
+    pairs = []
+    for p in config.products:
+        theirs, ours = today_prices.get(p.id), today_prices.get(p.compare_to or "")
+        if theirs and ours:
+            pairs.append(PricePair("bench", p.id, theirs[0][7], theirs[2],
+                                   detection._cents(theirs[0][2]), theirs[0][4],
+                                   p.compare_to or "", ours[0][7],
+                                   detection._cents(ours[0][2]), ours[0][4]))
+    return _naive_ranks(session, day, since, products), listing_rows, pairs
+
+
+def _naive_ranks(session: Any, day: dt.date, since: dt.date,
+                 products: dict[int, tuple[Any, ...]]) -> list[RankRow]:
     ranks: dict[tuple[int, int], dict[dt.date, int]] = defaultdict(dict)
     runs = {}
     for run_id, run_day in session.execute(text(
@@ -196,9 +241,6 @@ def naive_rows(session: Any, config: Config, day: dt.date
         if position is not None:
             old = ranks[keyword, product].get(runs[run_id])
             ranks[keyword, product][runs[run_id]] = min(position, old or position)
-    products = {pid: (ext, title, url, bool(own), group) for pid, ext, title, url, own, group
-                in session.execute(text(
-                    'SELECT id, external_id, title, url, is_own, "group" FROM products'))}
     keywords = {kid: (term, group) for kid, term, group in session.execute(text(
         'SELECT id, term, "group" FROM keywords'))}
     good_days = sorted(set(runs.values()), reverse=True)[:detection.MEDIAN_OF + 1]
@@ -215,6 +257,12 @@ def naive_rows(session: Any, config: Config, day: dt.date
                 median = _median(history)
                 rank_rows.append(RankRow("bench", term, group, ext, title, url, own, today,
                                           before, None if median is None else float(median)))
+    return rank_rows
+
+
+def _naive_listings(session: Any, day: dt.date, since: dt.date,
+                    products: dict[int, tuple[Any, ...]]
+                    ) -> tuple[list[ListingRow], dict[str, Any]]:
     snaps: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in session.execute(text(
             "SELECT s.product_id, r.day, s.price, s.list_price, s.currency, s.in_stock, "
@@ -236,25 +284,17 @@ def naive_rows(session: Any, config: Config, day: dt.date
             return next((r[index] for r in reversed(earlier) if r[index] is not None), None)
 
         priced = [r for r in earlier if r[2] is not None]
-        median = _median([detection._money(r[2]) for r in priced[-detection.MEDIAN_OF:]])
+        median = _median([detection._cents(r[2]) for r in priced[-detection.MEDIAN_OF:]])
         ext, title, url, own, group = products[product]
         today_prices[ext] = (t, title, url)
         listing_rows.append(ListingRow(
-            "bench", ext, group, url, own, t[7], last(7), detection._money(t[2]),
-            detection._money(priced[-1][2]) if priced else None,
+            "bench", ext, group, url, own, t[7], last(7), detection._cents(t[2]),
+            detection._cents(priced[-1][2]) if priced else None,
             median.quantize(detection.CENT) if median is not None else None, t[4],
-            priced[-1][4] if priced else None, detection._money(t[3]),
-            detection._money(priced[-1][3]) if priced else None,
+            priced[-1][4] if priced else None, detection._cents(t[3]),
+            detection._cents(priced[-1][3]) if priced else None,
             detection._bool(t[5]), detection._bool(last(5)), t[6], last(6)))
-    pairs = []
-    for p in config.products:
-        theirs, ours = today_prices.get(p.id), today_prices.get(p.compare_to or "")
-        if theirs and ours:
-            pairs.append(PricePair("bench", p.id, theirs[0][7], theirs[2],
-                                   detection._money(theirs[0][2]), theirs[0][4],
-                                   p.compare_to or "", ours[0][7],
-                                   detection._money(ours[0][2]), ours[0][4]))
-    return rank_rows, listing_rows, pairs
+    return listing_rows, today_prices
 
 
 def naive_visibility(session: Any, day: dt.date) -> list[Visibility]:
