@@ -2,6 +2,9 @@
 
 Upserts use the dialect's ``INSERT ... ON CONFLICT`` (SQLite and PostgreSQL share the API), so a
 rerun of the same day updates rows instead of duplicating them.
+
+Over 300 lines on purpose: the one home of single-purpose queries (docs/architecture.md);
+split it by table when it passes ~500.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 Everything the shop shows is derived here, so that tests can compare what ShopWatch found with
 what the shop really changed (``changes``) and how it really ranked (``search``).
+
+Over 300 lines on purpose: the catalogue and its day-to-day changes must agree with what the
+tests expect, so they stay in one place.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ where anything moved) is SQL with window functions in ``monitor.detect``; these 
 the thresholds, which can differ per keyword group, product and keyword, to the few candidate
 rows. Rank positions are organic positions (ads are bought, not earned). A keyword's results
 are only compared when the site's crawls were complete; ``detect`` makes sure of that.
+
+Over 300 lines on purpose: every alert rule with its small helpers, one function per alert kind,
+read top to bottom beside its table tests (tests/test_rules.py).
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Product pages are read from schema.org data (JSON-LD, microdata, via extruct) first; the
 configured selectors fill what the structured data does not say. Pure functions of a response
 and the site's configuration.
+
+Over 300 lines on purpose: every selector-driven page kind of the generic adapter (search,
+listing, product, suggestions) shares its selector helpers.
 """
 
 from __future__ import annotations
