@@ -61,3 +61,23 @@ def test_notify_runs_no_detection() -> None:
              for name in _imports(path)
              if name.startswith(("monitor.detect", "monitor.runner", "monitor.service"))}
     assert not wrong, sorted(wrong)
+
+
+def test_the_commands_are_imported_by_the_dispatcher_only() -> None:
+    """One module per command under monitor/commands/; nothing but the dispatcher
+    (monitor/cli.py) and the commands themselves import them, and every command module is
+    registered."""
+    commands = ROOT / "monitor" / "commands"
+    wrong = {f"{path.relative_to(ROOT)} imports {name}"
+             for package in PACKAGES for path in _modules(package)
+             for name in _imports(path)
+             if name.startswith("monitor.commands") and commands not in path.parents
+             and path != ROOT / "monitor" / "cli.py"}
+    assert not wrong, sorted(wrong)
+    from monitor.cli import COMMANDS
+
+    registered = {module.__name__.rsplit(".", 1)[1] for module in COMMANDS}
+    helpers = {"__init__", "base", "pagefile"}  # not commands: the registry, extract's input
+    on_disk = {path.stem for path in commands.glob("*.py")} - helpers
+    assert registered == on_disk
+
