@@ -20,6 +20,8 @@ from keywords.segment import SPEC, Segmenter, load_words, normalise
 
 CJK_JOIN = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 TO_CHECK = 10  # demand terms listed per product for the operator to check
+CHUNK_MAX = 10  # characters: a longer run without spaces (an unspaced title) is cut in words
+GENERIC_MAX = 1  # generic terms added per title (one place of use, not a list of rooms)
 
 
 def title_length(text: str, unit: str) -> int:
@@ -114,25 +116,45 @@ class _Vouched:
 
 def _title_parts(facts: Facts, segmenter: Segmenter, hits: list[adlaw.Hit],
                  ) -> tuple[str | None, str | None, str | None, list[str], list[str]]:
-    """Brand, model, product noun and the other words of the current title (normalised), and
-    the words a forbidden claim drops."""
-    words = segmenter.segment(facts.title)
-    bad = {compact(h.word) for h in hits}
+    """Brand, model, product noun and the other selling units of the current title
+    (normalised), and the claims a forbidden word drops."""
     # our brand, if the title or an attribute (品牌) names it: a product sold under another
     # name does not get ours
     named = compact(" ".join([facts.title, *facts.attributes]))
     brand = next((b for b in (normalise(b).strip() for b in facts.brands)
                   if b and compact(b) in named), None)
-    words = [w for w in words if not any(b in compact(w) or compact(w) in b for b in bad)]
-    forbidden = list(dict.fromkeys(h.word for h in hits))
-    if brand:  # a Latin brand glued to the model is one token: "zhixiangx1" is zhixiang x1
-        words = [w[len(brand):].strip() if w.startswith(brand) and w != brand else w
-                 for w in words]
+    words = _unglued(segmenter.segment(facts.title), brand)
     model = next((w for w in words if SPEC.fullmatch(w) and any(c.isalpha() for c in w)), None)
     nouns = [w for w in words if w in facts.nouns or w in facts.other_nouns]
     noun = nouns[-1] if nouns else (facts.nouns[0] if facts.nouns else None)
-    rest = [w for w in dict.fromkeys(words) if w not in (brand, model, noun)]
-    return brand, model, noun, rest, forbidden
+    # the rest as written ("5000pa大吸力", "c级锁芯"): the title without brand, model, noun
+    # and forbidden claims, cut at spaces; a long run without spaces (an unspaced title) is
+    # cut into its words
+    plain = normalise(facts.title)
+    for gone in sorted({*(h.word for h in hits), *(w for w in (brand, model, noun) if w)},
+                       key=len, reverse=True):
+        plain = plain.replace(gone, " ")
+    units: list[str] = []
+    for chunk in plain.split():
+        if len(chunk) > CHUNK_MAX:
+            units += segmenter.segment(chunk)
+        elif chunk not in segmenter.stop_words and (len(chunk) > 1 or not chunk.isascii()):
+            units.append(chunk)  # as the operator wrote it: 洗地 (jieba: 洗/地), c级锁芯
+    rest = [u for u in dict.fromkeys(units) if u not in (brand, model, noun)]
+    return brand, model, noun, rest, list(dict.fromkeys(h.word for h in hits))
+
+
+def _unglued(words: list[str], brand: str | None) -> list[str]:
+    """A Latin brand glued to the model is one token: "zhixiangx1" is zhixiang, x1."""
+    if not brand:
+        return words
+    out: list[str] = []
+    for word in words:
+        if word.startswith(brand) and word != brand:
+            out += [brand, word[len(brand):].strip()]
+        else:
+            out.append(word)
+    return out
 
 
 def suggest(facts: Facts, ranked: Sequence[str], *, limit: int, unit: str,
@@ -160,20 +182,29 @@ def suggest(facts: Facts, ranked: Sequence[str], *, limit: int, unit: str,
         dropped.append(weakest)
     added: list[str] = []
     to_check: list[str] = []
+    generic = {compact(g) for g in generic_terms()}
     for term in ranked:
-        parts = [compact(w) for w in [term, *term.split()]]
-        if excluded.intersection(parts) or adlaw.check(term, forbidden_extra, segmenter):
+        if excluded.intersection(compact(w) for w in [term, *term.split()]) or \
+                adlaw.check(term, forbidden_extra, segmenter):
             continue
         chosen = "".join(compact(t) for t in build(middle))
-        if compact(term) in chosen or all(compact(w) in chosen for w in term.split()):
+        # a phrase adds the words of it the title lacks (家用 智能门锁 -> 家用)
+        missing = [w for w in ([term] if SPEC.fullmatch(term) else term.split())
+                   if compact(w) not in chosen]
+        if not missing or compact(term) in chosen:
             continue
-        if term not in vouched:
-            if len(to_check) < TO_CHECK and term not in to_check:
-                to_check.append(term)
+        unvouched = [w for w in missing if w not in vouched]
+        if unvouched:
+            for word in unvouched:
+                if len(to_check) < TO_CHECK and word not in to_check:
+                    to_check.append(word)
             continue
-        if fits([*middle, term]):
-            middle.append(term)
-            added.append(term)
+        if sum(compact(t) in generic for t in added) + sum(
+                compact(w) in generic for w in missing) > GENERIC_MAX:
+            continue
+        if fits([*middle, *missing]):
+            middle += missing
+            added += missing
     terms = build(middle)
     while terms and title_length(_render(terms, vouched.sources), unit) > limit:
         # a limit too small even for brand, model and noun: the model goes, then the brand

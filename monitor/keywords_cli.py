@@ -1,4 +1,5 @@
-"""``shopwatch keywords build | show | export``: the keyword library from the command line."""
+"""``shopwatch keywords build | show | titles | export | import | attributes``: the keyword
+library from the command line."""
 
 from __future__ import annotations
 
@@ -111,6 +112,49 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _advice_json(item: Any) -> dict[str, Any]:
+    """One own product's advice: the ``keywords titles --json`` contract (scripts read it)."""
+    p, a = item.product, item.advice
+    return {"site": p.site, "product_id": p.product_id, "group": p.group,
+            "current_title": p.title, "suggested_title": a.title, "added": a.added,
+            "dropped": a.dropped, "to_check": a.to_check,
+            "forbidden": [{"word": h.word, "reason": h.reason, "article": h.article}
+                          for h in a.forbidden],
+            "length": a.length, "limit": a.limit, "unit": a.unit,
+            "attributes": item.attributes}
+
+
+def cmd_titles(args: argparse.Namespace) -> int:
+    from db.session import session_scope
+    from keywords.advice import advise
+
+    config = _config(args)
+    with session_scope(config.database_url) as session:
+        library, advice = advise(session, config, args.group, args.date)
+    if library.week is None:
+        raise UserError("the keyword library is empty"
+                        + (f" for group {args.group!r}" if args.group else "") + EMPTY)
+    if args.json:
+        print(json_text({"week": library.week.isoformat(),
+                         "products": [_advice_json(a) for a in advice]}))
+        return 0
+    console = Console(width=int(os.environ.get("COLUMNS", "120")))
+    for item in advice:
+        p, a = item.product, item.advice
+        console.print(Text(f"{p.site}:{p.product_id} ({p.group})", style="bold"))
+        # scraped words: printed inert, never read as console markup
+        for label, value in (("now", p.title), ("suggested", a.title),
+                             ("added", " ".join(a.added)), ("dropped", " ".join(a.dropped)),
+                             ("to check", " ".join(a.to_check)),
+                             ("forbidden", " ".join(f"{h.word} ({h.article})"
+                                                    for h in a.forbidden))):
+            if value:
+                console.print(Text(f"  {label:>9}: {inert(value)}"))
+    if not advice:
+        print("no own products in the library's groups")
+    return 0
+
+
 def register(sub: Any, common: argparse.ArgumentParser,
              dated: argparse.ArgumentParser) -> None:
     """Add ``keywords build|show|export`` to the command parser (``needs_db``: the dispatcher
@@ -133,6 +177,14 @@ def register(sub: Any, common: argparse.ArgumentParser,
     p.add_argument("--limit", type=int, default=30, help="terms per group (default 30)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_show, needs_db=True)
+    p = kw_sub.add_parser("titles", parents=[common], help="title suggestions per own product",
+                          description="per own product: the suggested title (only words the "
+                                      "product vouches for), terms added and dropped, demand "
+                                      "terms to check, forbidden claims of its current title")
+    p.add_argument("--group", help="only this keyword group")
+    p.add_argument("--date", type=_date, help="a day of the library's week (default: latest)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_titles, needs_db=True)
     p = kw_sub.add_parser("export", parents=[common], help="export keyword lists",
                           description="ranked terms, coverage of own titles and title "
                                       "suggestions as CSV or XLSX")

@@ -173,3 +173,29 @@ def test_keywords_commands(config: Config, tmp_path: Path, capsys: pytest.Captur
                  str(out)]) == 0
     assert load_workbook(out)["keywords"]["C2"].value == "扫地机器人"
     assert main(["keywords", "export", "--group", "nope", "--out", str(out)]) == 2
+
+
+def test_keywords_titles_json_is_the_contract(config: Config, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """``shopwatch keywords titles --json``: per own product the fields scripts read; demand
+    terms the product does not vouch for are to check, never in the title."""
+    _two_weeks(config)
+    monkeypatch.setenv("SHOPWATCH_CONFIG", str(tmp_path / "shopwatch.toml"))
+    capsys.readouterr()
+    assert main(["keywords", "titles", "--group", "清洁", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["week"] == week_of(THIS_WEEK).isoformat()
+    [own] = shown["products"]
+    assert {k: own[k] for k in ("site", "product_id", "group", "current_title")} == {
+        "site": "demo", "product_id": "own-1", "group": "清洁", "current_title": OWN_TITLE}
+    assert own["suggested_title"] == "智享 X3 Max 家用 静音 扫地机器人"
+    assert own["dropped"] == ["第一品牌"] and own["added"] == []
+    assert [f["word"] for f in own["forbidden"]] == ["第一品牌"]
+    assert "第九条" in own["forbidden"][0]["article"]
+    # what the competitors' titles sell, this product does not claim: to check, not added
+    assert {"激光导航", "自动集尘", "避障", "热水洗拖布"} <= set(own["to_check"])
+    assert not {"追觅"} & set(own["to_check"])
+    assert main(["keywords", "titles", "--group", "清洁"]) == 0
+    text = capsys.readouterr().out
+    assert "suggested: 智享 X3 Max 家用 静音 扫地机器人" in text and "to check:" in text
