@@ -480,6 +480,40 @@ class KeywordLibraryConfig(_Strict):
     max_terms: int = Field(default=2000, ge=10)  # per group and source and week
 
 
+ENV_REDIS_URL = "SHOPWATCH_REDIS_URL"
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+class DistributedConfig(_Strict):
+    """Many crawl workers on shared Redis queues (``shopwatch worker``, scrapy-redis); absent:
+    everything crawls on this machine as before. ``$SHOPWATCH_REDIS_URL`` wins over
+    ``redis_url``."""
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    key_prefix: str = Field(default="shopwatch", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    # what a worker does when the queues are drained: stop, or wait for the next day's work
+    idle: Literal["stop", "wait"] = "wait"
+    max_attempts: int = Field(default=3, ge=1, le=20)  # per request, a worker dying counts one
+    key_ttl_s: int = Field(default=3 * 86400, ge=600)  # a day's keys expire after this
+    heartbeat_s: float = Field(default=5.0, ge=0.5, le=300)  # a worker is gone after 3 missed
+    poll_s: float = Field(default=1.0, ge=0.05, le=60)  # how often idle workers and run look
+
+    @model_validator(mode="before")
+    @classmethod
+    def _env_wins(cls, data: Any) -> Any:
+        if isinstance(data, dict) and os.environ.get(ENV_REDIS_URL):
+            data = {**data, "redis_url": os.environ[ENV_REDIS_URL]}
+        return data
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if not value.startswith(REDIS_SCHEMES):
+            raise ValueError("not a Redis URL: use redis://HOST:6379/0, rediss://... or "
+                             "unix:///PATH")
+        return value
+
+
 class Config(_Strict):
     database_url: str = DEFAULT_DATABASE_URL
 
@@ -515,6 +549,8 @@ class Config(_Strict):
     keyword_library: KeywordLibraryConfig = KeywordLibraryConfig()
     notify: NotifyConfig = NotifyConfig()
     board: BoardConfig = BoardConfig()
+    # None: one machine; a [distributed] section: workers on shared Redis queues
+    distributed: DistributedConfig | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Config:
