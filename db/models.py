@@ -284,6 +284,10 @@ class OutboxMessage(Base):
     seq: Mapped[int] = mapped_column(Integer, default=1)
     claimed_by: Mapped[str | None] = mapped_column(String(128))  # host:pid:nonce
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # "email": a digest (RFC 5322 bytes) for the address ``recipient``; "chat": the day's
+    # headline and critical alerts (JSON: title, body) for the [[notify.chat]] bot
+    # ``recipient`` ("chat:NAME"), sent through Apprise (migration 0012)
+    channel: Mapped[str] = mapped_column(String(16), default="email", server_default="email")
 
 
 class AlertDelivery(Base):

@@ -34,6 +34,7 @@ def demo_config(base_url: str, out: Path) -> str:
     return f"""# Written by `shopwatch demo` for the bundled demo shop at {base_url}
 database_url = "sqlite:///{(out / 'shopwatch.db').resolve()}"
 export_dir = "{out.resolve()}"
+language = "zh-CN"
 
 [own]
 shops = ["{OWN_SHOP}"]

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from decimal import Decimal
+from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +99,9 @@ def test_demo_writes_digest_and_keyword_exports(demo: tuple[Path, dict[str, Any]
     files = {name: Path(path) for name, path in summary["files"].items()}
     message = email.message_from_bytes(files["digest_eml"].read_bytes())
     kinds = summary["counts"]["alerts_by_kind"]
-    assert f"{kinds['rank_drop']} rank drops" in message["Subject"]
-    assert f"{kinds['price_move']} price moves" in message["Subject"]
+    subject = str(make_header(decode_header(message["Subject"])))  # the demo runs in Chinese
+    assert f"排名下降 {kinds['rank_drop']} 个" in subject
+    assert f"价格变动 {kinds['price_move']} 个" in subject
     parts = {part.get_content_type() for part in message.walk()}
     assert {"text/plain", "text/html"} <= parts
     raw = files["keywords_csv"].read_bytes()

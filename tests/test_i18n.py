@@ -143,3 +143,67 @@ def test_language_setting() -> None:
         parse_config(_config(language="zh"))
     example = tomllib.loads((ROOT / "config" / "example.toml").read_text("utf-8"))
     assert example["language"] == "zh-CN"  # what `shopwatch init` writes
+
+
+def test_the_digest_in_chinese_links_to_the_board(tmp_path: Path) -> None:
+    """A zh-CN config's digest, through `notify` (written as .eml without an SMTP host)."""
+    import email
+    import email.policy
+
+    import tomli_w
+
+    from db.models import Product, Site
+    from db.session import session_scope, upgrade
+    from monitor.notify.send import notify
+    from monitor.rules import AlertDraft
+    from monitor.runner import store
+
+    day, db_url = dt.date(2026, 11, 25), f"sqlite:///{tmp_path / 'x.db'}"
+    upgrade(db_url)
+    with session_scope(db_url) as session:
+        site = Site(name="demo", adapter="demoshop", base_url="http://127.0.0.1:9")
+        session.add(site)
+        session.flush()
+        session.add(Product(site_id=site.id, external_id="1", title="智享扫地机器人 X1"))
+        store(session, [
+            AlertDraft(day, "stock_out", "critical", "demo", "“智享扫地机器人 X1” is out of stock",
+                       "in stock", "out of stock", "1"),
+            AlertDraft(day, "rank_drop", "warning", "demo", "“智享扫地机器人 X1” dropped 6 places",
+                       "#3", "#9", "1", "扫地 机器人")])
+    path = tmp_path / "shopwatch.toml"
+    path.write_text(tomli_w.dumps(_config(
+        database_url=db_url, export_dir=str(tmp_path), language="zh-CN",
+        board={"url": "http://board.local:8000/"})), "utf-8")
+    from config import load_config
+
+    files = notify(load_config(path), day, []).files
+    message = email.message_from_bytes(files["digest_eml"].read_bytes(),
+                                       policy=email.policy.default)
+    assert str(message["Subject"]) == "ShopWatch 2026-11-25：缺货 1 个，排名下降 1 个"
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "== 缺货 (1) ==" in text and "== 排名下降 (1) ==" in text
+    assert "[严重] demo: “智享扫地机器人 X1”缺货  (有货 -> 缺货)" in text
+    assert "“智享扫地机器人 X1”在“扫地 机器人”的排名从 #3 降至 #9" in text
+    assert "看板： http://board.local:8000/?date=2026-11-25" in text
+    assert '<html lang="zh-CN">' in html and "2026年11月25日" in html
+    assert 'href="http://board.local:8000/ranks/%E6%89%AB%E5%9C%B0%20%E6%9C%BA%E5%99%A8%E4%BA%BA"' \
+        in html  # the keyword's rank page
+    assert 'href="http://board.local:8000/products/demo/1"' in html
+
+
+def test_charts_draw_chinese_names_with_a_cjk_font() -> None:
+    """With Debian's fonts-noto-cjk (``make chromium``) a chart titled with a Chinese product
+    name draws every glyph (matplotlib warns of a glyph it has to draw as a box)."""
+    import warnings
+
+    from monitor.notify import charts
+
+    if charts.cjk_family() is None:
+        pytest.skip("no CJK font installed (make chromium installs fonts-noto-cjk)")
+    series = [(dt.date(2026, 11, d), float(d)) for d in range(20, 26)]
+    title = charts._titled(i18n.gettext("zh-CN", "price"), "智享扫地机器人 X1 旗舰版")
+    assert title == "智享扫地机器人 X1 旗舰版 · 价格"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph ... missing from font(s)" fails the test
+        assert charts.png(series, title).startswith(b"\x89PNG")

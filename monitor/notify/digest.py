@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -16,6 +18,7 @@ from markupsafe import Markup
 from config import i18n
 from config.i18n import N_, N_plural
 from monitor.cliutil import http_url, inert
+from monitor.notify import explain
 from monitor.rules import ALERT_KINDS, SEVERITY_ORDER
 
 
@@ -32,14 +35,21 @@ def _shown(value: Any) -> Any:
     return inert(value) if isinstance(value, str) else value
 
 
-TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).with_name("templates")),
-    autoescape=_autoescape,  # scraped text is escaped in the HTML part
-    finalize=_shown,
-    keep_trailing_newline=True,
-)
-# A stored URL becomes a link only through this filter: http(s) addresses, nothing else.
-TEMPLATES.filters["http_url"] = http_url
+@cache
+def templates(language: str) -> Environment:
+    """The digest's templates in ``language`` (one environment per language: the catalog is
+    installed into its globals)."""
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=_autoescape,  # scraped text is escaped in the HTML part
+        finalize=_shown,
+        keep_trailing_newline=True,
+    )
+    # A stored URL becomes a link only through this filter: http(s) addresses, nothing else.
+    env.filters["http_url"] = http_url
+    return i18n.install(env, language)
+
+
 # The digest's section heading per kind (English msgids; config.i18n translates them). The
 # kinds and their fixed order live in ``monitor.rules.ALERT_KINDS``; the kind codes themselves
 # are never translated.
@@ -93,12 +103,19 @@ class RunLike(Protocol):
 A = TypeVar("A", bound=AlertLike)
 
 
-def heading(kind: str) -> str:
-    """A section's heading: "价格变动 · Price moves"."""
+SEVERITY_NAMES = {"critical": N_("critical"), "warning": N_("warning"), "info": N_("info")}
+RUN_STATUSES = {"blocked": N_("blocked"), "failed": N_("failed"), "partial": N_("partial"),
+                "running": N_("running"), "ok": N_("ok")}
+
+
+def heading(kind: str, language: str = "en") -> str:
+    """A section's heading: "Price moves" / "价格变动"."""
     title = KIND_TITLES.get(kind)
-    if title is None:
-        return kind
-    return " · ".join(i18n.gettext(language, title) for language in ("zh-CN", "en"))
+    return kind if title is None else i18n.gettext(language, title)
+
+
+def _named(table: Mapping[str, str], code: str, language: str) -> str:
+    return i18n.gettext(language, table[code]) if code in table else code
 
 
 def ordered(alerts: Sequence[A]) -> list[A]:
@@ -118,47 +135,96 @@ def sections(alerts: Sequence[A]) -> list[tuple[str, list[A]]]:
     return list(by_kind.items())
 
 
-def headline(alerts: Sequence[AlertLike]) -> str:
-    """"3 rank drops, 8 price moves": counts by kind, in the order of the digest's sections."""
+def headline(alerts: Sequence[AlertLike], language: str = "en") -> str:
+    """"3 rank drops, 8 price moves" / "排名下降 3 个，价格变动 8 个": counts by kind, in the
+    order of the digest's sections."""
+    catalog = i18n.translations(language)
     if not alerts:
-        return "no alerts"
+        return catalog.gettext("no alerts")
 
     def count(kind: str, items: Sequence[AlertLike]) -> str:
         if kind not in NOUNS:
             return f"{len(items)} {kind.replace('_', ' ')}"
         one, many = NOUNS[kind]
-        return i18n.ngettext("en", one, many, len(items)) % {"n": len(items)}
+        return catalog.ngettext(one, many, len(items)) % {"n": len(items)}
 
-    return ", ".join(count(kind, items) for kind, items in sections(alerts))
+    separator = catalog.pgettext("list separator", ", ")
+    return separator.join(count(kind, items) for kind, items in sections(alerts))
+
+
+@dataclass(frozen=True)
+class Speech:
+    """How a digest speaks: its language, the board it links to (``board.url``), the product
+    names its explanations use (``explain.product_names``)."""
+
+    language: str = "en"
+    board: str | None = None
+    names: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+
+def subject_line(day: dt.date, alerts: Sequence[AlertLike], title: str | None = None,
+                 language: str = "en") -> str:
+    """"ShopWatch 2026-11-25: 1 rank drop, 1 price move" (the day as ISO in every language:
+    it sorts in a mailbox)."""
+    _ = i18n.translations(language).gettext
+    line = headline(alerts, language)
+    if title:
+        return _("ShopWatch %(day)s · %(title)s: %(headline)s") % {
+            "day": day.isoformat(), "title": title, "headline": line}
+    return _("ShopWatch %(day)s: %(headline)s") % {"day": day.isoformat(), "headline": line}
 
 
 def render(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any],
            images: Mapping[int, str] | None = None, visibility: Sequence[Any] = (),
-           title: str | None = None) -> tuple[str, str, str]:
+           title: str | None = None, speech: Speech = Speech()) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of the digest. ``images``: index of an alert in ``alerts``
     -> the ``src`` of its chart (a ``cid:`` or ``data:`` URL)."""
     by_alert = {id(alerts[i]): src for i, src in (images or {}).items()}
+    language, board = speech.language, speech.board
     groups = sections(alerts)
-    failed = [r for r in runs if r.status != "ok"]
-    line = headline(alerts)
-    subject = f"ShopWatch {day.isoformat()}{f' · {title}' if title else ''}: {line}"
-    context = {"day": day.isoformat(), "headline": line, "groups": groups, "subject": subject,
-               "failed_runs": failed, "kind_titles": {kind: heading(kind) for kind, _ in groups},
-               "image": lambda alert: by_alert.get(id(alert)), "visibility": visibility}
-    text = TEMPLATES.get_template("digest.txt").render(**context)
-    html = TEMPLATES.get_template("digest.html").render(**context)
-    return subject, text, html
+    context = {
+        "day": day.isoformat(), "long_day": i18n.format_date(language, day, "long"),
+        "headline": headline(alerts, language), "groups": groups,
+        "subject": subject_line(day, alerts, title, language),
+        "failed_runs": [r for r in runs if r.status != "ok"],
+        "kind_titles": {kind: heading(kind, language) for kind, _ in groups},
+        "image": lambda alert: by_alert.get(id(alert)), "visibility": visibility,
+        "explain": lambda alert: explain.explain(alert, language, speech.names),
+        "value": lambda text: explain.value(language, text),
+        "severity": lambda code: _named(SEVERITY_NAMES, code, language),
+        "status": lambda code: _named(RUN_STATUSES, code, language),
+        "share": lambda v: "-" if v is None else i18n.format_percent(language, v),
+        "rank": lambda v: "#" + i18n.format_number(language, v, 1) if v else "-",
+        "overview_link": explain.overview_link(board, day),
+        "alert_link": lambda alert: explain.alert_link(board, alert),
+        "board_links": lambda alert: _board_links(alert, board, language),
+    }
+    text = templates(language).get_template("digest.txt").render(**context)
+    html = templates(language).get_template("digest.html").render(**context)
+    return str(context["subject"]), text, html
+
+
+def _board_links(alert: Any, board: str | None, language: str) -> list[tuple[str, str]]:
+    """The board pages behind an alert: the alert, its keyword's ranks, its product."""
+    _ = i18n.translations(language).gettext
+    links = [(_("alert"), explain.alert_link(board, alert)),
+             (_("keyword"), explain.keyword_link(board, getattr(alert, "keyword", None))
+              if alert.kind != "visibility_drop" else None),
+             (_("product"), explain.product_link(board, getattr(alert, "site", None),
+                                                 explain.product_of(alert)))]
+    return [(label, link) for label, link in links if link]
 
 
 def build_message(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any], sender: str,
                   recipients: Sequence[str], charts: Mapping[int, bytes] | None = None,
-                  visibility: Sequence[Any] = (), title: str | None = None) -> EmailMessage:
+                  visibility: Sequence[Any] = (), title: str | None = None,
+                  speech: Speech = Speech()) -> EmailMessage:
     """The digest as a multipart/alternative message; charts (PNG per alert index) ride along
     inline in the HTML part (multipart/related), referenced by Content-ID."""
     cids = {index: make_msgid(domain="shopwatch.local") for index in charts or {}}
     subject, text, html = render(day, alerts, runs,
                                  {i: f"cid:{cid[1:-1]}" for i, cid in cids.items()}, visibility,
-                                 title)
+                                 title, speech)
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = sender
@@ -177,9 +243,9 @@ def build_message(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any]
 
 
 def report_html(day: dt.date, alerts: Sequence[AlertLike], runs: Sequence[Any],
-                charts: Mapping[int, bytes] | None = None, visibility: Sequence[Any] = ()
-                ) -> str:
+                charts: Mapping[int, bytes] | None = None, visibility: Sequence[Any] = (),
+                speech: Speech = Speech()) -> str:
     """The digest's HTML as one self-contained file (charts as ``data:`` URLs)."""
     images = {i: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
               for i, png in (charts or {}).items()}
-    return render(day, alerts, runs, images, visibility)[2]
+    return render(day, alerts, runs, images, visibility, speech=speech)[2]

@@ -55,6 +55,7 @@ from config import Config, EmailConfig, RecipientList
 from db.models import Alert, AlertDelivery, OutboxMessage, utcnow
 from db.repo import holder_alive
 from db.session import session_scope
+from monitor.notify.chat import ChatError, send_chat
 from monitor.notify.mailer import SendError, send_bytes
 
 log = logging.getLogger(__name__)
@@ -138,37 +139,53 @@ def sender_name() -> str:
 
 
 def deliver(config: Config, now: dt.datetime | None = None,
-            sleep: Callable[[float], Any] = time.sleep, paced: bool = True) -> Delivery:
+            sleep: Callable[[float], Any] = time.sleep, paced: bool = True,
+            channels: Sequence[str] | None = None) -> Delivery:
     """Send what is due in the outbox, oldest first, each message claimed first; stop at a
-    server that does not answer. ``paced``: a message waits for its ``next_attempt_at``
-    (the automatic senders); without, every queued message is due (a person's ``notify``)."""
+    server that does not answer (per channel: e-mail, chat). ``paced``: a message waits for
+    its ``next_attempt_at`` (the automatic senders); without, every queued message is due (a
+    person's ``notify``). ``channels``: only these (None: all)."""
     now = now or utcnow()
     me = sender_name()
     result = Delivery()
     with session_scope(config.database_url) as session:  # (not the messages' bytes)
         rows = session.execute(
             select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.next_attempt_at,
-                   OutboxMessage.claimed_by, OutboxMessage.claimed_at)
-            .where(OutboxMessage.status == "queued").order_by(OutboxMessage.id)).all()
+                   OutboxMessage.claimed_by, OutboxMessage.claimed_at, OutboxMessage.channel)
+            .where(OutboxMessage.status == "queued",
+                   true() if channels is None else OutboxMessage.channel.in_(channels))
+            .order_by(OutboxMessage.id)).all()
     checked, held_for = utcnow(), lease(config.email)
-    due = []
-    for outbox_id, recipient, next_try, claimed_by, claimed_at in rows:
+    due: dict[str, list[tuple[int, str, _Claim]]] = {}  # per channel
+    for outbox_id, recipient, next_try, claimed_by, claimed_at, channel in rows:
         if claimed_at is not None and holder_alive(claimed_by or "", claimed_at, checked,
                                                    held_for):
             result.busy += 1
         elif paced and next_try is not None and next_try > now:
             result.waiting += 1
         else:
-            due.append((outbox_id, recipient, _Claim(claimed_by, claimed_at)))
+            due.setdefault(channel, []).append(
+                (outbox_id, recipient, _Claim(claimed_by, claimed_at)))
+    for channel, messages in due.items():  # a mail server down does not hold the chats
+        _deliver_channel(config, channel, messages, me, now, paced, sleep, result)
+    return result
+
+
+def _deliver_channel(config: Config, channel: str, due: list[tuple[int, str, _Claim]],
+                     me: str, now: dt.datetime, paced: bool, sleep: Callable[[float], Any],
+                     result: Delivery) -> None:
+    """Send one channel's due messages in order, each claimed first; stop at the first that
+    fails (the server or the bot does not answer: the rest waits for the next run)."""
     for index, (outbox_id, recipient, seen) in enumerate(due):
         mine = _Claim(me, utcnow())
         if not _claim(config, outbox_id, seen, mine, now if paced else None):
             result.busy += 1  # another sender was quicker
             continue
         try:
-            error = _send_with_retries(config, outbox_id, mine, recipient, sleep)
+            error = _send_with_retries(config, outbox_id, mine, recipient, sleep, channel)
         except _LeaseLost:
-            log.warning("e-mail to %s: taken over by another sender during retries", recipient)
+            log.warning("%s to %s: taken over by another sender during retries", channel,
+                        recipient)
             result.busy += 1
             continue
         if error is None:
@@ -176,12 +193,11 @@ def deliver(config: Config, now: dt.datetime | None = None,
             result.sent.append(recipient)
             continue
         _put_back(config, outbox_id, mine, error, now)
-        log.warning("e-mail to %s not sent, stays queued: %s", recipient, error)
+        log.warning("%s to %s not sent, stays queued: %s", channel, recipient, error)
         result.failed.append(recipient)
-        result.error = error
+        result.error = result.error or error
         result.waiting += len(due) - index - 1  # the server is down: the rest waits too
         break
-    return result
 
 
 @dataclass
@@ -257,7 +273,9 @@ def _put_back(config: Config, outbox_id: int, mine: _Claim, error: str,
 
 
 def _send_with_retries(config: Config, outbox_id: int, mine: _Claim, recipient: str,
-                       sleep: Callable[[float], Any]) -> str | None:
+                       sleep: Callable[[float], Any], channel: str = "email") -> str | None:
+    """Send one stored message, tried ``email.retries`` more times (e-mails and chat
+    messages alike); the last error, or None once sent."""
     with session_scope(config.database_url) as session:
         data = session.get_one(OutboxMessage, outbox_id).message
     error = None
@@ -266,8 +284,11 @@ def _send_with_retries(config: Config, outbox_id: int, mine: _Claim, recipient: 
             sleep(config.email.retry_backoff_s * 2 ** (attempt - 1))
             _renew(config, outbox_id, mine)
         try:
-            send_bytes(data, recipient, config.email)
+            if channel == "chat":
+                send_chat(data, recipient, config)
+            else:
+                send_bytes(data, recipient, config.email)
             return None
-        except SendError as exc:
+        except (SendError, ChatError) as exc:
             error = str(exc)
     return error
