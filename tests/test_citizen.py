@@ -20,16 +20,23 @@ from crawlers.runner import crawl_in_child
 from db.models import CrawlRun
 from db.session import session_scope, upgrade
 from demoshop.server import ShopServer
-from tests.conftest import REALPAGES, realpages, write_config
+from tests.support import (
+    REALPAGES,
+    config_dict,
+    demo_config,
+    realpages,
+    serve_directory,
+    write_config,
+)
 
 DAY = dt.date(2026, 11, 24)
 
 
-def _crawl(tmp_path: Path, shop: ShopServer, site_extra: str) -> CrawlRun:
+def _crawl(tmp_path: Path, shop: ShopServer, **site: object) -> CrawlRun:
     tmp_path.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    config = write_config(tmp_path / "c.toml", shop.url, url, listing_paths=(),
-                          site_extra=site_extra)
+    config = write_config(tmp_path / "c.toml",
+                          demo_config(shop.url, url, listing_paths=(), site=site))
     upgrade(url)
     result = crawl_in_child(str(config), DAY, ["ranks"], timeout_s=120)
     assert result.returncode == 0, result.stderr_tail
@@ -40,16 +47,16 @@ def _crawl(tmp_path: Path, shop: ShopServer, site_extra: str) -> CrawlRun:
 def test_robots_txt_is_obeyed_unless_the_site_says_otherwise(shop: ShopServer,
                                                               tmp_path: Path) -> None:
     shop.state.robots_disallow = ["/search"]
-    run = _crawl(tmp_path / "a", shop, "")
+    run = _crawl(tmp_path / "a", shop)
     assert run.status == "failed"
     assert "robots.txt" in (run.error_summary or "")
-    run = _crawl(tmp_path / "b", shop, "obey_robots_txt = false")
+    run = _crawl(tmp_path / "b", shop, obey_robots_txt=False)
     assert run.status == "ok" and run.items_count > 0
 
 
 def test_retries_back_off_exponentially(shop: ShopServer, tmp_path: Path) -> None:
     shop.set(error=1.0)
-    run = _crawl(tmp_path, shop, "retry_backoff_s = 0.3")
+    run = _crawl(tmp_path, shop, retry_backoff_s=0.3)
     assert run.status == "failed" and "HTTP 503" in (run.error_summary or "")
     times = [t for t, path, _h in shop.state.seen if path.startswith("/search")]
     assert len(times) == 4  # the first try and three retries
@@ -65,8 +72,8 @@ def test_user_agent_cookies_and_storage_state_reach_the_site(shop: ShopServer,
         {"name": "session", "value": "s3cret", "domain": "127.0.0.1", "path": "/"},
         {"name": "other", "value": "x", "domain": "example.com", "path": "/"}],
         "origins": []}), "utf-8")
-    run = _crawl(tmp_path, shop, f'user_agent = "TestAgent/1.0"\ncookies = {{ lang = "zh" }}\n'
-                                 f'storage_state = "{state}"')
+    run = _crawl(tmp_path, shop, user_agent="TestAgent/1.0", cookies={"lang": "zh"},
+                 storage_state=str(state))
     assert run.status == "ok"
     searches = [h for _t, path, h in shop.state.seen if path.startswith("/search")]
     assert searches and all(h.get("User-Agent") == "TestAgent/1.0" for h in searches)
@@ -141,7 +148,6 @@ def test_every_saved_search_page_passes_block_detection() -> None:
 
 def test_an_unreadable_price_is_stored_as_unknown_and_counted(tmp_path: Path) -> None:
     from db.models import ProductSnapshot
-    from tests.conftest import serve_directory
 
     site_dir = tmp_path / "site"
     site_dir.mkdir()
@@ -152,24 +158,12 @@ def test_an_unreadable_price_is_stored_as_unknown_and_counted(tmp_path: Path) ->
         "</ul></body></html>", "utf-8")
     url = f"sqlite:///{tmp_path / 'x.db'}"
     with serve_directory(site_dir) as base:
-        config = tmp_path / "c.toml"
-        config.write_text(f"""database_url = "{url}"
-[[sites]]
-name = "lamps"
-adapter = "generic"
-base_url = "{base}"
-search_path = "/{{keyword}}"
-currency = "GBP"
-download_delay = 0.0
-[sites.search]
-item = "li.p"
-link = "a::attr(href)"
-id_pattern = "/p/(\\\\d+)"
-title = "a"
-price = "b"
-[[keywords]]
-term = "lamps"
-""", "utf-8")
+        config = write_config(tmp_path / "c.toml", config_dict(
+            url, {"name": "lamps", "adapter": "generic", "base_url": base,
+                  "search_path": "/{keyword}", "currency": "GBP", "download_delay": 0.0,
+                  "search": {"item": "li.p", "link": "a::attr(href)",
+                             "id_pattern": r"/p/(\d+)", "title": "a", "price": "b"}},
+            keywords=[{"term": "lamps"}]))
         upgrade(url)
         assert crawl_in_child(str(config), DAY, ["ranks"], timeout_s=60).returncode == 0
     with session_scope(url) as s:

@@ -18,11 +18,11 @@ import pytest
 from db.session import alembic_config, current_revision, upgrade
 from monitor.cli import build_parser, main
 from monitor.service import scheduler
-from tests.conftest import write_config
+from tests.support import demo_config, write_config
 
 DAY = "2026-11-24"
 ROOT = Path(__file__).resolve().parents[1]
-FAST = "retry_backoff_s = 0.0"  # a refused connection fails at once, not after backoffs
+FAST = {"retry_backoff_s": 0.0}  # a refused connection fails at once, not after backoffs
 
 # command -> (its arguments; "{tmp}" is the test's folder), exit status, what stderr says then.
 # Status 2 is a user error of the documented kind: there is nothing to show yet.
@@ -98,7 +98,7 @@ def test_a_command_on_a_brand_new_database(name: str, db_url: str, tmp_path: Pat
                                            capsys: pytest.CaptureFixture[str]) -> None:
     args, status, says = CASES[name]
     base_url = request.getfixturevalue("shop").url if name == "crawl" else "http://127.0.0.1:9"
-    config = write_config(tmp_path / "c.toml", base_url, db_url, site_extra=FAST)
+    config = write_config(tmp_path / "c.toml", demo_config(base_url, db_url, site=FAST))
     assert main(_argv(name, args, config, tmp_path)) == status
     err = capsys.readouterr().err
     assert "Traceback" not in err and "sqlalchemy" not in err.lower()
@@ -109,7 +109,7 @@ def test_a_command_on_a_brand_new_database(name: str, db_url: str, tmp_path: Pat
 
 def test_schedule_on_a_brand_new_database(db_url: str, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
-    config = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", db_url)
+    config = write_config(tmp_path / "c.toml", demo_config("http://127.0.0.1:9", db_url))
     codes: list[int] = []
     thread = threading.Thread(target=lambda: codes.append(main(["schedule", "--config",
                                                                 str(config)])), daemon=True)
@@ -132,7 +132,7 @@ def test_a_database_of_an_earlier_release_is_upgraded(name: str, db_url: str, tm
                                                      capsys: pytest.CaptureFixture[str]
                                                      ) -> None:
     upgrade(db_url, "0006")  # before the day locks (job_runs, 0007)
-    config = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", db_url, site_extra=FAST)
+    config = write_config(tmp_path / "c.toml", demo_config("http://127.0.0.1:9", db_url, site=FAST))
     assert main([name, "--config", str(config), *CASES[name][0]]) == 0
     assert "Traceback" not in capsys.readouterr().err
     assert current_revision(db_url) == _head()
@@ -155,7 +155,8 @@ def _unusable(tmp_path: Path, kind: str) -> str:
 @pytest.mark.parametrize("kind", list(HINTS))
 def test_a_database_that_cannot_be_used_is_one_line(kind: str, command: list[str],
                                                     tmp_path: Path) -> None:
-    config = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", _unusable(tmp_path, kind))
+    config = write_config(tmp_path / "c.toml",
+                          demo_config("http://127.0.0.1:9", _unusable(tmp_path, kind)))
     done = subprocess.run([sys.executable, "-m", "monitor.cli", command[0], "--config",
                            str(config), *command[1:]],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -170,10 +171,9 @@ def test_a_database_that_cannot_be_used_is_one_line(kind: str, command: list[str
 
 def test_output_cut_short_by_its_reader_is_not_an_error(tmp_path: Path) -> None:
     """``shopwatch products list --json | head -1``: the reader leaves, no traceback."""
-    config = write_config(tmp_path / "c.toml", "http://127.0.0.1:9",
-                          f"sqlite:///{tmp_path / 'db.sqlite'}",
-                          extra="".join(f'[[products]]\nsite = "demo"\nid = "{i}"\n'
-                                        for i in range(2000)))
+    config = write_config(tmp_path / "c.toml", demo_config(
+        "http://127.0.0.1:9", f"sqlite:///{tmp_path / 'db.sqlite'}",
+        products=[{"site": "demo", "id": str(i)} for i in range(2000)]))
     done = subprocess.run(f"{sys.executable} -m monitor.cli products list --json --config "
                           f"{config} | head -1", shell=True, cwd=ROOT, capture_output=True,
                           text=True, timeout=120)

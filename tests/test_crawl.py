@@ -15,7 +15,7 @@ from db.session import current_revision, head_revision, session_scope, upgrade
 from demoshop import catalog
 from demoshop.server import ShopServer
 from monitor.runner import run_monitor
-from tests.conftest import write_config
+from tests.support import demo_config, keyword, write_config
 
 DAY = dt.date(2026, 11, 24)
 SPIDERS = ["listings", "ranks"]  # suggest has a test of its own
@@ -56,8 +56,8 @@ def _ranks(url: str, day: dt.date) -> list[tuple[int, int | None, int, bool, str
 
 def test_crawl_stores_every_rank_and_a_rerun_duplicates_nothing(
         db_url: str, shop: ShopServer, tmp_path: Path) -> None:
-    config_path = write_config(tmp_path / "c.toml", shop.url, db_url,
-                               extra='[competitors]\nshops = ["追觅官方旗舰店"]\n')
+    config_path = write_config(tmp_path / "c.toml", demo_config(
+        shop.url, db_url, competitors={"shops": ["追觅官方旗舰店"]}))
     upgrade(db_url)
     result = crawl_in_child(str(config_path), DAY, SPIDERS, timeout_s=120)
     assert result.returncode == 0, result.stderr_tail
@@ -90,7 +90,7 @@ def test_crawl_stores_every_rank_and_a_rerun_duplicates_nothing(
 
 def test_a_captcha_marks_the_run_blocked_and_raises_no_rank_loss(
         db_url: str, shop: ShopServer, tmp_path: Path) -> None:
-    config_path = write_config(tmp_path / "c.toml", shop.url, db_url, listing_paths=())
+    config_path = write_config(tmp_path / "c.toml", demo_config(shop.url, db_url, listing_paths=()))
     upgrade(db_url)
     assert crawl_in_child(str(config_path), DAY, SPIDERS, timeout_s=120).returncode == 0
     shop.set(day=2, captcha=1.0)
@@ -107,7 +107,7 @@ def test_a_captcha_marks_the_run_blocked_and_raises_no_rank_loss(
 
 def test_server_errors_are_retried_then_reported(shop: ShopServer, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    config_path = write_config(tmp_path / "c.toml", shop.url, url, listing_paths=())
+    config_path = write_config(tmp_path / "c.toml", demo_config(shop.url, url, listing_paths=()))
     shop.set(error=1.0)
     upgrade(url)
     assert crawl_in_child(str(config_path), DAY, SPIDERS, timeout_s=120).returncode == 0
@@ -121,10 +121,10 @@ def test_server_errors_are_retried_then_reported(shop: ShopServer, tmp_path: Pat
 @pytest.mark.browser
 def test_javascript_search_through_chromium(shop: ShopServer, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    config_path = write_config(
-        tmp_path / "c.toml", shop.url, url, listing_paths=(),
-        site_extra='render = "browser"\nsearch_path = "/h5/search?q={keyword}&page={page}"\n'
-                   'wait_for = "ul.result-list, .no-result"')
+    config_path = write_config(tmp_path / "c.toml", demo_config(
+        shop.url, url, listing_paths=(),
+        site={"render": "browser", "search_path": "/h5/search?q={keyword}&page={page}",
+              "wait_for": "ul.result-list, .no-result"}))
     upgrade(url)
     result = crawl_in_child(str(config_path), DAY, SPIDERS, timeout_s=180)
     assert result.returncode == 0, result.stderr_tail
@@ -135,8 +135,9 @@ def test_javascript_search_through_chromium(shop: ShopServer, tmp_path: Path) ->
 
 def test_javascript_search_over_plain_http_says_why(shop: ShopServer, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    config_path = write_config(tmp_path / "c.toml", shop.url, url, listing_paths=(),
-                               site_extra='search_path = "/h5/search?q={keyword}&page={page}"')
+    config_path = write_config(tmp_path / "c.toml", demo_config(
+        shop.url, url, listing_paths=(),
+        site={"search_path": "/h5/search?q={keyword}&page={page}"}))
     upgrade(url)
     assert crawl_in_child(str(config_path), DAY, SPIDERS, timeout_s=120).returncode == 0
     with session_scope(url) as s:
@@ -147,8 +148,9 @@ def test_javascript_search_over_plain_http_says_why(shop: ShopServer, tmp_path: 
 
 def test_suggestions_become_keyword_candidates(db_url: str, shop: ShopServer,
                                                tmp_path: Path) -> None:
-    config_path = write_config(tmp_path / "c.toml", shop.url, db_url, listing_paths=(),
-                               keywords=(("加湿器", "空气"), ("智能门锁", "安防")))
+    config_path = write_config(tmp_path / "c.toml", demo_config(
+        shop.url, db_url, listing_paths=(),
+        keywords=[keyword("加湿器", "空气", ["demo"]), keyword("智能门锁", "安防", ["demo"])]))
     upgrade(db_url)
     result = crawl_in_child(str(config_path), DAY, spiders=["suggest"], timeout_s=120)
     assert result.returncode == 0, result.stderr_tail
@@ -171,7 +173,7 @@ def test_a_parser_crash_is_not_a_clean_crawl(shop: ShopServer, tmp_path: Path,
 
     spider = RanksSpider()
     spider.health = {"demo": SiteHealth()}
-    site = load_config(write_config(tmp_path / "c.toml", shop.url, "sqlite://")).sites[0]
+    site = load_config(write_config(tmp_path / "c.toml", demo_config(shop.url, "sqlite://"))).sites[0]
 
     def broken(_response: object, _site: object) -> None:
         raise ValueError("boom")
@@ -191,9 +193,8 @@ def test_crawl_exits_4_when_its_crawl_failed_and_prints_only_its_runs(
     status (cron users cannot read a run table), and prints only the runs it made."""
     from monitor.cli import main
 
-    config = write_config(tmp_path / "c.toml", "http://127.0.0.1:9",
-                          f"sqlite:///{tmp_path / 'db.sqlite'}",
-                          site_extra="retry_backoff_s = 0.0")
+    config = write_config(tmp_path / "c.toml", demo_config(
+        "http://127.0.0.1:9", f"sqlite:///{tmp_path / 'db.sqlite'}", site={"retry_backoff_s": 0.0}))
     assert main(["crawl", "--spider", "ranks", "--date", DAY.isoformat(),
                  "--config", str(config)]) == 4
     out = capsys.readouterr().out

@@ -16,7 +16,7 @@ from crawlers.pagetext.currency import country_of_url, decimal_separator
 from crawlers.pagetext.decode import response_text
 from crawlers.pagetext.price import parse_price
 from monitor.cli import main
-from tests.conftest import realpages
+from tests.support import realpages
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())

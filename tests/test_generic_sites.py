@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from crawlers.runner import crawl_in_child
 from db.models import CrawlRun, Keyword, Product, ProductSnapshot, RankObservation
 from db.session import session_scope, upgrade
-from tests.conftest import documented_site, realpages, serve_directory
+from tests.support import documented_site, realpages, serve_directory
 
 DAY = dt.date(2026, 11, 24)
 

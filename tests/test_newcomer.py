@@ -17,7 +17,7 @@ from config import SiteConfig
 from crawlers.sites import has_suggestions, suggest_url
 from demoshop import catalog
 from demoshop.server import ShopServer
-from tests.conftest import documented_site
+from tests.support import documented_site
 
 SHOP = "http://shop.test"
 

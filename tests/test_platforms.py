@@ -22,7 +22,7 @@ from crawlers.fields import parse_count
 from crawlers.items import ProductItem, SearchPage
 from crawlers.sites import amazon, jd, taobao
 from monitor.cli import main
-from tests.conftest import realpages
+from tests.support import realpages, serve_directory
 
 EXPECTED = json.loads((Path(__file__).parent / "fixtures" / "platforms" / "expected.json")
                       .read_text("utf-8"))
@@ -299,7 +299,6 @@ def _jd_crawl(tmp_path: Path, price_service: str | None) -> tuple[Any, list[Any]
     from crawlers.runner import crawl_in_child
     from db.models import CrawlRun, Product, ProductSnapshot, RankObservation
     from db.session import session_scope, upgrade
-    from tests.conftest import serve_directory
 
     page = realpages("jd_search_wayback") / "20130515024523_jd.html"
     answer = tmp_path / "mgets.json"

@@ -14,13 +14,14 @@ from db.models import CrawlRun, Product, ProductSnapshot, Site
 from db.session import session_scope
 from demoshop.server import ShopServer
 from monitor.cli import main
-from tests.conftest import write_config
+from tests.support import demo_config, write_config
 
 DAY = dt.date(2026, 11, 24)
 
 
 def _config(tmp_path: Path, db_url: str, base_url: str = "http://127.0.0.1:9") -> str:
-    return str(write_config(tmp_path / "shopwatch.toml", base_url, db_url, listing_paths=()))
+    return str(write_config(tmp_path / "shopwatch.toml",
+                            demo_config(base_url, db_url, listing_paths=())))
 
 
 def _listed(config: str, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:

@@ -24,7 +24,7 @@ from db.session import session_scope, upgrade
 from demoshop.server import ShopServer
 from monitor.service import scheduler
 from monitor.service.daylock import DayBusy, claim, close_dead, unfinished
-from tests.conftest import write_config
+from tests.support import config_dict, demo_config, write_config
 
 DAY = dt.date(2026, 11, 24)
 CALLS: list[tuple[str, str | None]] = []
@@ -35,18 +35,10 @@ def record(config_path: str, day: str | None = None) -> None:
     CALLS.append((config_path, day))
 
 
-def _config(tmp_path: Path, db_url: str, extra: str = "") -> Path:
-    path = tmp_path / "c.toml"
-    path.write_text(f"""database_url = "{db_url}"
-export_dir = "{tmp_path / 'out'}"
-[[sites]]
-name = "demo"
-base_url = "http://127.0.0.1:9"
-[logging]
-dir = "{tmp_path / 'logs'}"
-{extra}
-""", "utf-8")
-    return path
+def _config(tmp_path: Path, db_url: str, **sections: object) -> Path:
+    return write_config(tmp_path / "c.toml", config_dict(
+        db_url, {"name": "demo", "base_url": "http://127.0.0.1:9"},
+        export_dir=str(tmp_path / "out"), logging={"dir": str(tmp_path / "logs")}, **sections))
 
 
 @pytest.fixture
@@ -109,7 +101,7 @@ def test_a_run_missed_within_the_grace_time_runs_on_start(db_url: str, tmp_path:
                                                           service: Any) -> None:
     from apscheduler.triggers.cron import CronTrigger
 
-    path = _config(tmp_path, db_url, '[schedule]\nmisfire_grace_s = 3600\ntimezone = "UTC"')
+    path = _config(tmp_path, db_url, schedule={"misfire_grace_s": 3600, "timezone": "UTC"})
     config = load_config(path)
     upgrade(db_url)
     trigger = CronTrigger(hour=6, minute=0, timezone="UTC")
@@ -125,7 +117,7 @@ def test_a_run_missed_beyond_the_grace_time_is_skipped(
         db_url: str, tmp_path: Path, service: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from apscheduler.triggers.cron import CronTrigger
 
-    path = _config(tmp_path, db_url, '[schedule]\nmisfire_grace_s = 60\ntimezone = "UTC"')
+    path = _config(tmp_path, db_url, schedule={"misfire_grace_s": 60, "timezone": "UTC"})
     upgrade(db_url)
     monkeypatch.setattr(scheduler, "GRACE_OVERRIDE", 2, raising=False)
     trigger = CronTrigger(hour=6, minute=0, timezone="UTC")
@@ -190,7 +182,7 @@ def test_the_day_lock(db_url: str) -> None:
 
 def test_a_crawl_child_killed_leaves_a_failed_run_and_the_next_run_completes(
         db_url: str, shop: ShopServer, tmp_path: Path) -> None:
-    path = write_config(tmp_path / "c.toml", shop.url, db_url, listing_paths=())
+    path = write_config(tmp_path / "c.toml", demo_config(shop.url, db_url, listing_paths=()))
     config = load_config(path)
     upgrade(db_url)
     shop.set(slow=0.5)  # half the responses take 2 s: time to kill the crawl in the middle
@@ -250,7 +242,7 @@ def test_sigterm_stops_after_the_step_in_progress_and_the_day_resumes_on_start(
     import subprocess
     import sys
 
-    path = write_config(tmp_path / "c.toml", shop.url, db_url, listing_paths=())
+    path = write_config(tmp_path / "c.toml", demo_config(shop.url, db_url, listing_paths=()))
     upgrade(db_url)
     shop.set(slow=0.3)
     root = Path(__file__).resolve().parents[1]
@@ -411,7 +403,7 @@ def test_jobs_stored_with_the_pre_split_references_load_and_are_rewritten_on_sta
     from apscheduler.triggers.date import DateTrigger
     from apscheduler.util import ref_to_obj
 
-    path = _config(tmp_path, db_url, '[schedule]\ntimezone = "UTC"')
+    path = _config(tmp_path, db_url, schedule={"timezone": "UTC"})
     config = load_config(path)
     upgrade(db_url)
     zone = config.schedule.timezone

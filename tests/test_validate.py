@@ -36,7 +36,7 @@ from crawlers.validate import (
 )
 from db.models import CrawlRun, ProductSnapshot
 from db.session import session_scope, upgrade
-from tests.conftest import write_config
+from tests.support import demo_config, write_config
 
 DAY = dt.date(2026, 11, 24)
 NO_REACTOR = {"TWISTED_REACTOR_ENABLED": False}  # nothing is downloaded here
@@ -202,7 +202,7 @@ def test_items_not_stored_make_the_run_partial_and_say_so() -> None:
 
 
 def _pipeline(tmp_path: Path, db_url: str) -> tuple[DatabasePipeline, ListingsSpider]:
-    config = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", db_url)
+    config = write_config(tmp_path / "c.toml", demo_config("http://127.0.0.1:9", db_url))
     upgrade(db_url)
     settings = build_settings(load_config(config), DAY).copy_to_dict()
     settings.update(NO_REACTOR)

@@ -27,7 +27,7 @@ from db.models import CrawlRun, JobRun
 from db.session import session_scope, upgrade
 from demoshop.server import ShopServer
 from monitor.service.scheduler import today_in
-from tests.conftest import write_config
+from tests.support import demo_config, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2026-11-24"
@@ -118,7 +118,7 @@ def test_a_run_killed_in_its_crawl_step_is_closed_and_completed_by_the_next_run(
     (nobody is left to close it). The next ``shopwatch run --date D`` does not exit 2 (busy):
     it closes the row as failed ("process died", in the log), runs the day to its end (done,
     attempt 2, every crawl run ok) and writes the digest."""
-    path = write_config(tmp_path / "c.toml", shop.url, db_url, listing_paths=())
+    path = write_config(tmp_path / "c.toml", demo_config(shop.url, db_url, listing_paths=()))
     run, child = _start_a_day_and_wait_for_its_crawl(db_url, shop, path, DAY)
     run.kill()
     run.wait(10)
@@ -155,7 +155,7 @@ def test_a_day_killed_with_its_crawl_child_is_resumed_by_the_service(
     Expected: the day's row and its crawl runs stay ``running``. ``shopwatch schedule`` started
     afterwards closes the day and its crawl runs as failed ("process died"), resumes the day
     and runs it to its end: done, attempt 2, every crawl run ok, the digest written."""
-    path = write_config(tmp_path / "c.toml", shop.url, db_url, listing_paths=())
+    path = write_config(tmp_path / "c.toml", demo_config(shop.url, db_url, listing_paths=()))
     day = today_in(load_config(path)).isoformat()  # the service resumes recent days only
     run, child = _start_a_day_and_wait_for_its_crawl(db_url, shop, path, day)
     os.kill(child, signal.SIGSTOP)
@@ -196,7 +196,7 @@ def test_a_killed_crawl_child_leaves_its_runs_failed_and_the_day_goes_on(
     done and its digest names the failed crawl. (SQLite only, to keep the suite fast: the same
     kill on both databases, in-process, is tests/test_scheduler.py's
     ``test_a_crawl_child_killed_leaves_a_failed_run_and_the_next_run_completes``.)"""
-    path = write_config(tmp_path / "c.toml", shop.url, db_url, listing_paths=())
+    path = write_config(tmp_path / "c.toml", demo_config(shop.url, db_url, listing_paths=()))
     run, child = _start_a_day_and_wait_for_its_crawl(db_url, shop, path, DAY)
     os.kill(child, signal.SIGKILL)
     shop.set(slow=0.0)
