@@ -1,5 +1,7 @@
-"""The e-mail outbox: every alert reaches every recipient exactly once, however many
-``notify``, ``run`` and ``schedule`` processes send at the same time.
+"""The outbox: every alert reaches every recipient exactly once, however many ``notify``,
+``run`` and ``schedule`` processes send at the same time. Below, e-mail; chat messages
+(``channel`` "chat", queued by ``monitor.notify.chat``) are claimed, sent, retried and put back
+the same way, and a channel that fails does not hold the other one back.
 
 ``queue`` turns the day's alerts that no message carries to a recipient yet into one digest for
 that recipient, stored rendered (bytes and Message-ID) together with one ``alert_deliveries``
