@@ -30,8 +30,9 @@ lint: setup
 setup: $(STAMP)
 
 # Operator-facing text (config/i18n.py): extract the messages of the code and templates, merge
-# them into both catalogs, compile them. Fill each new msgstr in
-# config/locale/{zh_CN,en}/LC_MESSAGES/shopwatch.po, run it again, commit the .po and .mo files.
+# them into both catalogs (the English one gets each new msgid as its text), list the messages
+# Chinese lacks, compile. Fill those in config/locale/zh_CN/LC_MESSAGES/shopwatch.po, run it
+# again, commit the .po and .mo files.
 LOCALES := config/locale
 messages: setup
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k N_plural:1,2 --add-location=file --sort-output \
@@ -39,6 +40,7 @@ messages: setup
 		-o $(LOCALES)/shopwatch.pot .
 	$(BIN)/pybabel update -i $(LOCALES)/shopwatch.pot -d $(LOCALES) -D shopwatch \
 		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python -m config.i18n
 	$(BIN)/pybabel compile -d $(LOCALES) -D shopwatch --statistics
 
 $(STAMP): pyproject.toml

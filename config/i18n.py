@@ -24,8 +24,9 @@ Adding or changing a message:
 2. ``make messages``: ``pybabel extract -F babel.cfg -k N_ -k N_plural:1,2
    -o config/locale/shopwatch.pot .`` then ``pybabel update -i config/locale/shopwatch.pot
    -d config/locale -D shopwatch``;
-3. fill its ``msgstr`` in ``zh_CN/LC_MESSAGES/shopwatch.po`` (Chinese) and in
-   ``en/LC_MESSAGES/shopwatch.po`` (the English text again: every message has both);
+3. fill its ``msgstr`` in ``zh_CN/LC_MESSAGES/shopwatch.po`` (Chinese); ``make messages``
+   fills the English catalog itself (``python -m config.i18n``: a new msgid's English text
+   is its msgstr) and lists the messages that still lack a Chinese translation;
 4. ``make messages`` again compiles them (``pybabel compile -d config/locale -D shopwatch``),
    and commit the ``.po`` and ``.mo`` files. ``tests/test_i18n.py`` fails while a message in
    the code has no translation or a ``.mo`` differs from its ``.po``.
@@ -41,7 +42,7 @@ import gettext as _gettext
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from babel import Locale, dates, numbers
 from babel.support import Translations
@@ -148,3 +149,54 @@ def install(env: Environment, language: str) -> Environment:
     env.filters["currency"] = lambda value, code: format_currency(language, value, code)
     env.filters["percent"] = lambda value, digits=0: format_percent(language, value, digits)
     return env
+
+
+def fill_english(locale_dir: Path = LOCALE_DIR) -> int:
+    """Give every untranslated message of the English catalog its msgid (the msgids are the
+    English text); how many were filled. The catalog is written as ``pybabel update`` does."""
+    from babel.messages.pofile import read_po, write_po
+
+    path = locale_dir / "en" / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    filled = 0
+    for message in catalog:
+        if message.id and not _translated(message):
+            message.flags.discard("fuzzy")
+            message.string = message.id if isinstance(message.id, str) else tuple(message.id)
+            filled += 1
+    if filled:
+        with path.open("wb") as handle:
+            write_po(handle, catalog, ignore_obsolete=True)
+    return filled
+
+
+def untranslated(language: str, locale_dir: Path = LOCALE_DIR) -> list[str]:
+    """The msgids of ``language``'s catalog with no (or a fuzzy) translation."""
+    from babel.messages.pofile import read_po
+
+    name = locale_dir_name(_checked(language))
+    with (locale_dir / name / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as handle:
+        catalog = read_po(handle, locale=name)
+    return [m.id if isinstance(m.id, str) else m.id[0] for m in catalog
+            if m.id and not _translated(m)]
+
+
+def _translated(message: Any) -> bool:
+    """A catalog entry with every form translated, not fuzzy."""
+    forms = (message.string,) if isinstance(message.id, str) else tuple(message.string or ())
+    return bool(forms) and all(forms) and not message.fuzzy
+
+
+def main() -> int:
+    """``make messages`` step: fill the English catalog, list what Chinese still lacks."""
+    print(f"en: {fill_english()} message(s) given their English text")
+    for language in LANGUAGES:
+        missing = untranslated(language)
+        for msgid in missing:
+            print(f"{language}: no translation yet: {msgid!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

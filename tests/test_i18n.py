@@ -207,3 +207,31 @@ def test_charts_draw_chinese_names_with_a_cjk_font() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "Glyph ... missing from font(s)" fails the test
         assert charts.png(series, title).startswith(b"\x89PNG")
+
+
+def test_make_messages_gives_new_english_messages_their_text(tmp_path: Path) -> None:
+    """`make messages` (python -m config.i18n) fills the English catalog and lists what the
+    Chinese one lacks."""
+
+    from babel.messages.catalog import Message
+    from babel.messages.pofile import write_po
+
+    for language in i18n.LANGUAGES:
+        name = i18n.locale_dir_name(language)
+        catalog = _catalog(language)
+        catalog[("%(n)d new thing", "%(n)d new things")] = Message(
+            ("%(n)d new thing", "%(n)d new things"), ("",) * (2 if language == "en" else 1))
+        catalog["A new message"] = Message("A new message", "")
+        target = tmp_path / name / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        with (target / "shopwatch.po").open("wb") as handle:
+            write_po(handle, catalog)
+    assert i18n.fill_english(tmp_path) == 2
+    assert i18n.untranslated("en", tmp_path) == []
+    assert sorted(i18n.untranslated("zh-CN", tmp_path)) == ["%(n)d new thing", "A new message"]
+    with (tmp_path / "en" / "LC_MESSAGES" / "shopwatch.po").open("rb") as handle:
+        english = read_po(handle, locale="en")
+    assert english["A new message"].string == "A new message"
+    assert english[("%(n)d new thing", "%(n)d new things")].string == (
+        "%(n)d new thing", "%(n)d new things")
+    assert i18n.fill_english(tmp_path) == 0
