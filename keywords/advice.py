@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from config import Config
 from db.models import Keyword, Product, ProductAttribute, RankObservation, Site
+from keywords.demand import Opportunity, demand_week, opportunities, reported
 from keywords.library import Library, load_library, segmenter_for
 from keywords.segment import Segmenter, normalise
-from keywords.titles import Advice, Facts, suggest
+from keywords.titles import Advice, Facts, compact, suggest
 
 
 @dataclass(frozen=True)
@@ -112,3 +113,27 @@ def advise(session: Session, config: Config, group: str | None = None,
                          forbidden_extra=extra)
         out.append(ProductAdvice(product, advice, list(facts.attributes)))
     return library, out
+
+
+def opportunity_view(session: Session, config: Config, group: str | None = None,
+                     day: dt.date | None = None) -> tuple[dt.date | None, list[Opportunity]]:
+    """The week's reported search phrases per group, those with high demand that few of the
+    group's top-10 competitor titles use first (the week: ``day``'s, else the latest with
+    imported demand)."""
+    week = demand_week(session, day)
+    if week is None:
+        return None, []
+    library = load_library(session, config, group, week)
+    shares = {(t.group, compact(t.term)): t.top10_share for t in library.terms}
+    segmenter = segmenter_for(config)
+    group_terms: dict[str, list[str]] = defaultdict(list)
+    for keyword in config.keywords:
+        group_terms[keyword.group].append(keyword.term)
+    for grp, nouns in product_nouns(config, segmenter).items():
+        group_terms[grp] += nouns
+    if group is not None:
+        group_terms = defaultdict(list, {group: group_terms.get(group, [])})
+    titles: dict[str, list[str]] = defaultdict(list)
+    for product in own_products(session, sorted(group_terms)):
+        titles[product.group].append(product.title)
+    return week, opportunities(reported(session, week), shares, group_terms, titles)

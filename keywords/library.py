@@ -30,6 +30,7 @@ from db.models import (
     RankObservation,
     SuggestionObservation,
 )
+from keywords.demand import combined_score, demand_of, demand_week, reported
 from keywords.segment import Segmenter
 from keywords.stats import SOURCE_WEIGHT, Document, count_documents, rank_weight, term_rows
 
@@ -121,7 +122,7 @@ class LibraryTerm:
     group: str
     term: str
     kind: str
-    score: float  # sum over sources of SOURCE_WEIGHT x the source's score
+    score: float  # text_score + demand points, times the trend factor (keywords.demand)
     frequency: int
     doc_frequency: int
     share: float  # documents that use it / documents of its group's sources this week
@@ -132,6 +133,9 @@ class LibraryTerm:
     trend: str  # new, rising, fading, steady; "" when there is no earlier week to compare
     previous_share: float | None  # the same share in the week compared with
     change_pct: float | None  # share change in per cent; None when new or nothing to compare
+    text_score: float = 0.0  # the score from titles, suggestions and search terms alone
+    demand: float | None = None  # searches of the reported phrases holding it (keywords.demand)
+    demand_rank: int | None = None  # the best Search Frequency Rank / 热搜排名 of such a phrase
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,9 @@ def load_library(session: Session, config: Config, group: str | None = None,
     registry = {(grp, term): (first, last) for grp, term, first, last in session.execute(seen)}
     library = config.keyword_library
     terms = []
+    demand_at = demand_week(session, week)
+    demand = demand_of({t for _g, t in {*now, *before}},
+                       reported(session, demand_at)) if demand_at else {}
     for key in {*now, *before}:
         grp, term = key
         m = now.get(key, _Merged())
@@ -230,10 +237,13 @@ def load_library(session: Session, config: Config, group: str | None = None,
             trend = "rising" if rising else "fading" if share * library.rising_ratio <= \
                 old_share else "steady"
         first, last = registry.get(key, (week, week))
+        wanted = demand.get(term)
         terms.append(LibraryTerm(
-            grp, term, m.kind if key in now else (old.kind if old else "word"), round(m.score, 4),
+            grp, term, m.kind if key in now else (old.kind if old else "word"),
+            combined_score(m.score, wanted, m.top10_share, trend),
             m.frequency, m.doc_frequency, round(share, 4), m.top10_share, m.sources, first, last,
-            trend, round(old_share, 4) if previous else None, change))
+            trend, round(old_share, 4) if previous else None, change, round(m.score, 4),
+            wanted.volume if wanted else None, wanted.rank if wanted else None))
     terms.sort(key=lambda t: (t.group, -t.score, t.term))
     return Library(group, week, previous, terms)
 

@@ -4,6 +4,7 @@ library from the command line."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ def _term_json(term: Any) -> dict[str, Any]:
             "share": term.share, "top10_share": term.top10_share, "sources": list(term.sources),
             "first_seen": term.first_seen.isoformat(), "last_seen": term.last_seen.isoformat(),
             "trend": term.trend, "previous_share": term.previous_share,
-            "change_pct": term.change_pct}
+            "change_pct": term.change_pct, "text_score": term.text_score,
+            "demand": term.demand, "demand_rank": term.demand_rank}
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -155,6 +157,81 @@ def cmd_titles(args: argparse.Namespace) -> int:
     return 0
 
 
+def _week(text: str) -> dt.date:
+    """A week: a day of it (YYYY-MM-DD) or its ISO name (2026-W47)."""
+    try:
+        if "W" in text.upper():
+            year, week = text.upper().split("-W")
+            return dt.date.fromisocalendar(int(year), int(week), 1)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a week: {text!r} (a day of it, YYYY-MM-DD, or YYYY-Www)") from None
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from db.session import session_scope
+    from keywords.demand import store_report, week_of
+    from keywords.reports import ReportError, read_report
+
+    config = _config(args)
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    try:
+        report = read_report(path, args.source)
+    except ReportError as exc:
+        raise UserError(str(exc)) from None
+    week = week_of(args.week or report.week_hint or dt.date.today())
+    with session_scope(config.database_url) as session:  # one transaction: all or nothing
+        stored = store_report(session, report, week)
+    print(f"imported {stored} search terms from a {report.source} report, week of {week}")
+    return 0
+
+
+def _opportunity_json(item: Any) -> dict[str, Any]:
+    return {"group": item.group, "term": item.term, "volume": item.volume, "rank": item.rank,
+            "demand_points": item.points, "top10_share": item.top10_share,
+            "own_titles": item.own_titles, "click_rate": item.click_rate,
+            "conversion": item.conversion, "competing": item.competing, "value": item.value}
+
+
+def cmd_opportunities(args: argparse.Namespace) -> int:
+    from db.session import session_scope
+    from keywords.advice import opportunity_view
+
+    config = _config(args)
+    with session_scope(config.database_url) as session:
+        week, items = opportunity_view(session, config, args.group, args.date)
+    if week is None:
+        raise UserError("no search demand imported yet (run `shopwatch keywords import "
+                        "REPORT.xlsx` with a 生意参谋, 京东商智, Amazon Brand Analytics or "
+                        "Helium 10 export)")
+    per_group: dict[str, int] = {}
+    shown = []
+    for item in items:
+        per_group[item.group] = per_group.get(item.group, 0) + 1
+        if per_group[item.group] <= args.limit:
+            shown.append(item)
+    if args.json:
+        print(json_text({"week": week.isoformat(),
+                         "opportunities": [_opportunity_json(o) for o in shown]}))
+        return 0
+    table = Table(title=f"search-demand opportunities, week of {week}: high demand, few "
+                        "top-10 titles use it")
+    for name in ("group", "term", "searches", "rank", "top-10", "own titles", "value"):
+        table.add_column(name, justify="left" if name in ("group", "term") else "right")
+    for o in shown:
+        table.add_row(Text(inert(o.group)), Text(inert(o.term)),
+                      "" if o.volume is None else f"{o.volume:,.0f}",
+                      "" if o.rank is None else str(o.rank), f"{o.top10_share:.0%}",
+                      str(o.own_titles), f"{o.value:.1f}")
+    Console(width=int(os.environ.get("COLUMNS", "120"))).print(table)
+    if not shown:
+        print("no reported search term matches a keyword group")
+    return 0
+
+
 def register(sub: Any, common: argparse.ArgumentParser,
              dated: argparse.ArgumentParser) -> None:
     """Add ``keywords build|show|export`` to the command parser (``needs_db``: the dispatcher
@@ -177,6 +254,27 @@ def register(sub: Any, common: argparse.ArgumentParser,
     p.add_argument("--limit", type=int, default=30, help="terms per group (default 30)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_show, needs_db=True)
+    p = kw_sub.add_parser("import", parents=[common], help="import a search-term report",
+                          description="store a week's search demand from a platform's "
+                                      "search-term report (CSV or XLSX): 生意参谋 (sycm), "
+                                      "京东商智 (jd), Amazon Brand Analytics (amazon-ba), "
+                                      "Helium 10 Cerebro/Magnet (helium10)")
+    p.add_argument("file", metavar="FILE", help="the report, .xlsx or .csv")
+    p.add_argument("--source", choices=["sycm", "jd", "amazon-ba", "helium10", "auto"],
+                   default="auto", help="the report's layout (default: found from its header)")
+    p.add_argument("--week", type=_week, help="the report's week: a day of it or YYYY-Www "
+                   "(default: a date above the header, else this week)")
+    p.set_defaults(func=cmd_import, needs_db=True)
+    p = kw_sub.add_parser("opportunities", parents=[common],
+                          help="high-demand terms few top titles use",
+                          description="the week's reported search terms per keyword group, "
+                                      "those with high demand that few of the top-10 "
+                                      "competitor titles use first")
+    p.add_argument("--group", help="only this keyword group")
+    p.add_argument("--date", type=_date, help="a day of the week (default: latest imported)")
+    p.add_argument("--limit", type=int, default=20, help="terms per group (default 20)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_opportunities, needs_db=True)
     p = kw_sub.add_parser("titles", parents=[common], help="title suggestions per own product",
                           description="per own product: the suggested title (only words the "
                                       "product vouches for), terms added and dropped, demand "
