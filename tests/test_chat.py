@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -42,6 +43,7 @@ class Bot(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.posts: list[tuple[str, dict[str, list[str]], Any]] = []
         self.failing = False
+        self.delay = 0.0  # seconds before answering (a slow bot)
 
     @property
     def base(self) -> str:
@@ -55,6 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length).decode("utf-8"))
         parts = urlsplit(self.path)
+        time.sleep(self.server.delay)
         if self.server.failing:
             self.send_response(500)
         else:
@@ -249,3 +252,27 @@ def test_chat_settings_are_checked(tmp_path: Path) -> None:
         load_config(_config(tmp_path, url, "nosuch://abc"))
     with pytest.raises(ConfigError, match=r"board\.url: must be an http"):
         load_config(_config(tmp_path, url, "wecombot://k", board={"url": "board.local"}))
+
+
+def test_senders_at_once_send_a_chat_message_once(bot: Bot, db_url: str, tmp_path: Path) -> None:
+    """Three senders (run, schedule, notify) deliver the outbox at the same moment to a slow
+    bot: the claim lets one of them send the message."""
+    from monitor.notify.chat import queue_chat
+    from monitor.notify.digest import Speech
+    from monitor.notify.outbox import deliver
+
+    _seed(db_url, STOCK_OUT)
+    config = load_config(_config(tmp_path, db_url, "wecombot://${SHOPWATCH_TEST_BOT_KEY}"))
+    with session_scope(db_url) as session:
+        assert len(queue_chat(session, config, DAY, Speech("zh-CN", BOARD))) == 1
+    bot.delay = 0.5
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(deliver(config, paced=False)))
+               for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(bot.posts) == 1
+    assert sorted(len(r.sent) for r in results) == [0, 0, 1]
+    assert _outbox(db_url) == [("chat", "chat:team", "sent", 1)]
