@@ -605,4 +605,9 @@ def config_warnings(config: Config) -> list[str]:
               "config (fine if it is imported with `shopwatch products import`)"
               for i, p in enumerate(config.products)
               if p.compare_to and (p.site, p.compare_to) not in own]
+    found += [f"notify.chat[{i}].url: the environment variable {name} is not set here (its "
+              "messages stay queued until it is)"
+              for i, chat in enumerate(config.notify.chat)
+              for name in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", chat.url)
+              if not os.environ.get(name)]
     return found

@@ -276,3 +276,17 @@ def test_senders_at_once_send_a_chat_message_once(bot: Bot, db_url: str, tmp_pat
     assert len(bot.posts) == 1
     assert sorted(len(r.sent) for r in results) == [0, 0, 1]
     assert _outbox(db_url) == [("chat", "chat:team", "sent", 1)]
+
+
+def test_check_config_warns_of_an_unset_bot_key(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from config import config_warnings
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    config = load_config(_config(tmp_path, f"sqlite:///{tmp_path / 'x.db'}",
+                                 "wecombot://${SHOPWATCH_TEST_BOT_KEY}"))
+    assert config_warnings(config) == [
+        f"notify.chat[0].url: the environment variable {KEY_ENV} is not set here (its "
+        "messages stay queued until it is)"]
+    monkeypatch.setenv(KEY_ENV, KEY)
+    assert config_warnings(config) == []
