@@ -9,6 +9,7 @@ import pytest
 from config import ConfigError, load_config
 from db.session import head_revision
 from monitor.cli import main
+from tests.support import config_dict, keyword, site_block, write_config
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "example.toml"
 
@@ -97,8 +98,7 @@ def test_missing_and_malformed_files(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_config_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "env.toml"
-    path.write_text('[[sites]]\nname = "x"\nbase_url = "http://x"\n', "utf-8")
+    path = write_config(tmp_path / "env.toml", config_dict(None, site_block("x", "http://x")))
     monkeypatch.setenv("SHOPWATCH_CONFIG", str(path))
     monkeypatch.setenv("SHOPWATCH_DATABASE_URL", "postgresql+psycopg://u@h/db")
     assert load_config(None).database_url == "postgresql+psycopg://u@h/db"
@@ -127,10 +127,8 @@ def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[s
 
 
 def _site_config(tmp_path: Path) -> Path:
-    path = tmp_path / "c.toml"
-    path.write_text(f'database_url = "sqlite:///{tmp_path / "x.db"}"\n'
-                    '[[sites]]\nname = "x"\nbase_url = "http://127.0.0.1:9"\n', "utf-8")
-    return path
+    return write_config(tmp_path / "c.toml",
+                        config_dict(f"sqlite:///{tmp_path / 'x.db'}", site_block("x")))
 
 
 def test_db_upgrade_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -159,11 +157,12 @@ def test_a_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_numeric_ids_and_warnings_for_what_is_valid_but_unused(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "c.toml"
-    path.write_text(GENERIC + '[[products]]\nsite = "x"\nid = 100012043978\nrole = "own"\n'
-                    'group = "清洁"\n[[products]]\nsite = "x"\nid = 7\ncompare_to = 42\n'
-                    '[[keywords]]\nterm = "扫地机器人"\ngroup = "清洁"\n'
-                    '[thresholds.groups."清洗"]\nrank_drop = 5\n', "utf-8")
+    path = write_config(tmp_path / "c.toml", config_dict(
+        None, site_block("x", "http://x", adapter="generic"),
+        keywords=[keyword("扫地机器人", "清洁")],
+        products=[{"site": "x", "id": 100012043978, "role": "own", "group": "清洁"},
+                  {"site": "x", "id": 7, "compare_to": 42}],  # TOML integers, read as ids
+        thresholds={"groups": {"清洗": {"rank_drop": 5}}}))
     config = load_config(path)
     assert [(p.id, p.compare_to) for p in config.products] == [("100012043978", None),
                                                                ("7", "42")]

@@ -26,6 +26,7 @@ from monitor.notify.digest import render
 from monitor.notify.send import notify
 from monitor.rules import AlertDraft
 from monitor.runner import store, visibility_of_day
+from tests.support import config_dict, site_block, write_config
 
 DAY = dt.date(2026, 11, 25)
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,21 +58,14 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
-def _config(tmp_path: Path, db_url: str, port: int | None) -> Path:
-    host = f'host = "127.0.0.1"\nport = {port}\nsecurity = "none"\n' if port else ""
-    path = tmp_path / "c.toml"
-    path.write_text(f"""database_url = "{db_url}"
-export_dir = "{tmp_path / 'out'}"
-[[sites]]
-name = "demo"
-base_url = "http://127.0.0.1:9"
-[email]
-{host}sender = "watch@example.com"
-recipients = ["ops@example.com", "boss@example.com"]
-retries = 1
-retry_backoff_s = 0
-""", "utf-8")
-    return path
+def _config(tmp_path: Path, db_url: str, port: int | None, **email: Any) -> Path:
+    """``email`` adds or overrides keys of the [email] section."""
+    server = {"host": "127.0.0.1", "port": port, "security": "none"} if port else {}
+    return write_config(tmp_path / "c.toml", config_dict(
+        db_url, site_block(), export_dir=str(tmp_path / "out"),
+        email={**server, "sender": "watch@example.com",
+               "recipients": ["ops@example.com", "boss@example.com"],
+               "retries": 1, "retry_backoff_s": 0, **email}))
 
 
 def _seed(db_url: str) -> None:
@@ -300,19 +294,10 @@ def test_recipient_lists_get_their_alerts_and_nobody_gets_one_twice(
     inbox, port = smtp
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
     upgrade(db_url)
-    path = _config(tmp_path, db_url, port)
-    path.write_text(path.read_text("utf-8").replace('recipients = ["ops@example.com", '
-                                                    '"boss@example.com"]',
-                                                    'recipients = ["ops@example.com"]') + """
-[[email.lists]]
-name = "清洁"
-recipients = ["clean@example.com", "ops@example.com"]
-groups = ["清洁"]
-[[email.lists]]
-name = "urgent"
-recipients = ["boss@example.com"]
-min_severity = "critical"
-""", "utf-8")
+    path = _config(tmp_path, db_url, port, recipients=["ops@example.com"], lists=[
+        {"name": "清洁", "recipients": ["clean@example.com", "ops@example.com"],
+         "groups": ["清洁"]},
+        {"name": "urgent", "recipients": ["boss@example.com"], "min_severity": "critical"}])
     with session_scope(db_url) as session:
         store(session, [
             AlertDraft(DAY, "rank_drop", "critical", "demo", "vacuum left page 1", "#3", "#25",

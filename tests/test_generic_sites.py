@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import tomllib
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -14,20 +17,26 @@ from sqlalchemy import func, select
 from crawlers.runner import crawl_in_child
 from db.models import CrawlRun, Keyword, Product, ProductSnapshot, RankObservation
 from db.session import session_scope, upgrade
-from tests.support import documented_site, realpages, serve_directory
+from tests.support import (
+    config_dict,
+    documented_site,
+    keyword,
+    realpages,
+    serve_directory,
+    site_block,
+    write_config,
+)
 
 DAY = dt.date(2026, 11, 24)
 
 
-def _config(tmp_path: Path, name: str, base_url: str, db_url: str, **replace: str) -> Path:
-    block = documented_site(name)
-    block = block.replace('base_url = "http://127.0.0.1:8000"', f'base_url = "{base_url}"')
-    block = block.replace('base_url = "http://127.0.0.1:8001"', f'base_url = "{base_url}"')
-    for old, new in replace.items():
-        block = block.replace(old, new)
-    path = tmp_path / f"{name}.toml"
-    path.write_text(f'database_url = "{db_url}"\n{block}', "utf-8")
-    return path
+def _config(tmp_path: Path, name: str, base_url: str, db_url: str,
+            keywords: Iterable[dict[str, Any]] = (), **site: Any) -> Path:
+    """The site block of docs/sites.md as documented, served from ``base_url``; ``site``
+    overrides some of its keys."""
+    (block,) = tomllib.loads(documented_site(name))["sites"]
+    return write_config(tmp_path / f"{name}.toml", config_dict(
+        db_url, {**block, "base_url": base_url, **site}, keywords=keywords))
 
 
 def _crawl(config: Path, db_url: str) -> CrawlRun:
@@ -87,8 +96,7 @@ def test_javascript_quotes_over_plain_http_say_why(tmp_path: Path) -> None:
     folder = realpages("quotes.toscrape.com")
     db_url = f"sqlite:///{tmp_path / 'q.db'}"
     with serve_directory(folder) as url:
-        config = _config(tmp_path, "quotes-js", url, db_url,
-                         **{'render = "browser"': 'render = "http"'})
+        config = _config(tmp_path, "quotes-js", url, db_url, render="http")
         run = _crawl(config, db_url)
     assert run.status == "failed" and run.items_count == 0
     assert "no entries match 'div.quote'" in (run.error_summary or "")
@@ -107,10 +115,9 @@ def test_marketplace_search_pages_rank_every_entry(site: str, folder: str,
     pages = realpages(folder)
     expected = SEARCH_PAGES[folder]
     db_url = f"sqlite:///{tmp_path / 's.db'}"
-    keywords = "".join(f'[[keywords]]\nterm = "{name}"\ngroup = "{site}"\n' for name in expected)
     with serve_directory(pages) as url:
-        config = _config(tmp_path, site, url, db_url)
-        config.write_text(config.read_text("utf-8") + "\n" + keywords, "utf-8")
+        config = _config(tmp_path, site, url, db_url,
+                         keywords=[keyword(name, site) for name in expected])
         upgrade(db_url)
         result = crawl_in_child(str(config), DAY, ["ranks"], timeout_s=300)
     assert result.returncode == 0, result.stderr_tail
@@ -152,10 +159,9 @@ def test_extract_a_saved_product_page_without_url_keeps_its_real_id(
         expected: str) -> None:
     from monitor.cli import main
 
-    config = tmp_path / "shopwatch.toml"
-    config.write_text('[[sites]]\nname = "myshop"\nadapter = "generic"\n'
-                      'base_url = "https://shop.test"\nproduct_path = "/item/{id}.html"\n'
-                      '[sites.product]\nid_pattern = "/item/(\\\\d+)"\n', "utf-8")
+    config = write_config(tmp_path / "shopwatch.toml", config_dict(None, site_block(
+        "myshop", "https://shop.test", adapter="generic", product_path="/item/{id}.html",
+        product={"id_pattern": r"/item/(\d+)"})))
     page = tmp_path / "item.html"
     page.write_text(PRODUCT_WITH_SKU.replace("</title>", "</title>" + canonical), "utf-8")
     code = main(["extract", str(page), "--site", "myshop", "--page", "product", "--json",

@@ -22,6 +22,7 @@ from monitor.cliutil import http_url, inert, json_text
 from monitor.notify.digest import render
 from monitor.rules import AlertDraft
 from monitor.runner import store
+from tests.support import config_dict, site_block, write_config
 
 DAY = dt.date(2026, 11, 25)
 # colour, window title (OSC ended by BEL), bell, backspace, a forged line
@@ -66,17 +67,9 @@ def test_json_keeps_the_text_and_escapes_every_control() -> None:
 
 
 def _config(tmp_path: Path, db_url: str) -> Path:
-    path = tmp_path / "c.toml"
-    path.write_text(f"""database_url = "{db_url}"
-export_dir = "{tmp_path / 'out'}"
-[[sites]]
-name = "demo"
-base_url = "http://127.0.0.1:9"
-[email]
-sender = "watch@example.com"
-recipients = ["ops@example.com"]
-""", "utf-8")
-    return path
+    return write_config(tmp_path / "c.toml", config_dict(
+        db_url, site_block(), export_dir=str(tmp_path / "out"),
+        email={"sender": "watch@example.com", "recipients": ["ops@example.com"]}))
 
 
 def _hostile_alerts() -> list[AlertDraft]:

@@ -22,7 +22,14 @@ from crawlers.fields import parse_count
 from crawlers.items import ProductItem, SearchPage
 from crawlers.sites import amazon, jd, taobao
 from monitor.cli import main
-from tests.support import realpages, serve_directory
+from tests.support import (
+    config_dict,
+    keyword,
+    realpages,
+    serve_directory,
+    site_block,
+    write_config,
+)
 
 EXPECTED = json.loads((Path(__file__).parent / "fixtures" / "platforms" / "expected.json")
                       .read_text("utf-8"))
@@ -306,23 +313,12 @@ def _jd_crawl(tmp_path: Path, price_service: str | None) -> tuple[Any, list[Any]
                                   {"id": "J_386713", "p": "-1.00", "m": "-1.00"}]), "utf-8")
     db_url = f"sqlite:///{tmp_path / 'jd.db'}"
     with serve_directory(tmp_path, {"/Search": page, "/prices/mgets": answer}) as url:
-        service = f'price_service = "{price_service or url + "/prices/mgets"}"'
-        config = tmp_path / "jd.toml"
-        config.write_text(f"""
-database_url = "{db_url}"
-[[sites]]
-name = "jd"
-adapter = "jd"
-base_url = "{url}"
-search_path = "/Search?keyword={{keyword}}&page={{page}}"
-search_pages = 1
-download_delay = 0.0
-autothrottle = false
-{service}
-[[keywords]]
-term = "创新"
-group = "audio"
-""", "utf-8")
+        config = write_config(tmp_path / "jd.toml", config_dict(
+            db_url, site_block("jd", url, adapter="jd",
+                               search_path="/Search?keyword={keyword}&page={page}",
+                               search_pages=1, download_delay=0.0, autothrottle=False,
+                               price_service=price_service or url + "/prices/mgets"),
+            keywords=[keyword("创新", "audio")]))
         upgrade(db_url)
         result = crawl_in_child(str(config), dt.date(2026, 11, 24), ["ranks"], timeout_s=300)
     assert result.returncode == 0, result.stderr_tail
@@ -361,9 +357,8 @@ def test_login_validates_and_keeps_a_session_without_printing_secrets(
 
     from config import load_config
 
-    config = tmp_path / "shopwatch.toml"
-    config.write_text(f'database_url = "sqlite:///{tmp_path / "x.db"}"\n[[sites]]\nname = "jd"\n'
-                      'adapter = "jd"\nbase_url = "https://search.jd.com"\n', "utf-8")
+    config = write_config(tmp_path / "shopwatch.toml", config_dict(
+        f"sqlite:///{tmp_path / 'x.db'}", site_block("jd", "https://search.jd.com", adapter="jd")))
     future, past = time.time() + 30 * 86400, time.time() - 86400
     state = tmp_path / "state.json"
     state.write_text(json.dumps({"cookies": [

@@ -37,6 +37,7 @@ from crawlers.validate import MAX_TITLE
 from db.models import CrawlRun, Keyword, Product, ProductSnapshot, RankObservation
 from db.session import session_scope, upgrade
 from tests.faults.hostile_shop import GBK_TITLE, PAGES, HostileShop
+from tests.support import config_dict, keyword, site_block, write_config
 
 DAY = dt.date(2026, 11, 24)
 WATCHED = sorted(PAGES)
@@ -51,50 +52,19 @@ def hostile() -> Iterator[HostileShop]:
 
 
 def _config(path: Path, base_url: str, db_url: str) -> Path:
-    products = "".join(f'[[products]]\nsite = "hostile"\nid = "{pid}"\n' for pid in WATCHED)
-    path.write_text(f"""
-database_url = "{db_url}"
-[[sites]]
-name = "hostile"
-adapter = "generic"
-base_url = "{base_url}"
-search_path = "/search?q={{keyword}}&page={{page}}"
-search_pages = 1
-product_path = "/p/{{id}}"
-suggest_path = "/sug?q={{keyword}}"
-currency = "EUR"
-download_delay = 0.0
-retry_backoff_s = 0
-autothrottle = false
-concurrency = 16
-obey_robots_txt = false
-
-[sites.search]
-item = "li.item"
-id = "::attr(data-id)"
-link = "a.title::attr(href)"
-title = "a.title"
-shop = ".shop"
-price = ".price"
-
-[sites.product]
-id_pattern = "/p/([a-z-]+)"
-title = "h1::attr(data-title)"
-price = ".price"
-
-[[keywords]]
-term = "robot"
-group = "robots"
-sites = ["hostile"]
-
-[[keywords]]
-term = "blocked"
-group = "robots"
-sites = ["hostile"]
-
-{products}
-""", "utf-8")
-    return path
+    site = site_block(
+        "hostile", base_url, adapter="generic", search_path="/search?q={keyword}&page={page}",
+        search_pages=1, product_path="/p/{id}", suggest_path="/sug?q={keyword}",
+        currency="EUR", download_delay=0.0, retry_backoff_s=0, autothrottle=False,
+        concurrency=16, obey_robots_txt=False,
+        search={"item": "li.item", "id": "::attr(data-id)", "link": "a.title::attr(href)",
+                "title": "a.title", "shop": ".shop", "price": ".price"},
+        product={"id_pattern": "/p/([a-z-]+)", "title": "h1::attr(data-title)",
+                 "price": ".price"})
+    return write_config(path, config_dict(
+        db_url, site, keywords=[keyword(term, "robots", ["hostile"])
+                                for term in ("robot", "blocked")],
+        products=[{"site": "hostile", "id": pid} for pid in WATCHED]))
 
 
 def test_hostile_pages_are_stored_clean_or_reported(db_url: str, hostile: HostileShop,

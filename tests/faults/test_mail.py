@@ -31,6 +31,7 @@ from monitor.notify.outbox import Delivery, deliver, lease
 from monitor.notify.send import notify
 from monitor.rules import AlertDraft
 from monitor.runner import store, visibility_of_day
+from tests.support import config_dict, site_block, write_config
 
 # implicit TLS (ssl mode) is TLS from the first byte; aiosmtpd cannot tell and warns
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -103,25 +104,14 @@ def server(ca: trustme.CA) -> Iterator[Callable[..., tuple[Inbox, int]]]:
 
 def _config(tmp_path: Path, db_url: str, port: int, recipients: int = 2,
             security: str = "none", ca_file: Path | None = None) -> Path:
-    login = f'user = "{USER}"\n' if security != "none" else ""
-    ca = f'ca_file = "{ca_file}"\n' if ca_file else ""
-    path = tmp_path / "c.toml"
-    path.write_text(f"""database_url = "{db_url}"
-export_dir = "{tmp_path / 'out'}"
-[[sites]]
-name = "demo"
-base_url = "http://127.0.0.1:9"
-[email]
-host = "127.0.0.1"
-port = {port}
-security = "{security}"
-{login}{ca}sender = "watch@example.com"
-recipients = {[f"r{i}@example.com" for i in range(recipients)]!r}
-retries = 0
-retry_backoff_s = 0
-timeout_s = 10
-""".replace("'", '"'), "utf-8")
-    return path
+    login = {"user": USER} if security != "none" else {}
+    ca = {"ca_file": str(ca_file)} if ca_file else {}
+    return write_config(tmp_path / "c.toml", config_dict(
+        db_url, site_block(), export_dir=str(tmp_path / "out"),
+        email={"host": "127.0.0.1", "port": port, "security": security, **login, **ca,
+               "sender": "watch@example.com",
+               "recipients": [f"r{i}@example.com" for i in range(recipients)],
+               "retries": 0, "retry_backoff_s": 0, "timeout_s": 10}))
 
 
 def _seed(db_url: str) -> None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 from tests.support.configs import (
     DEMO_KEYWORDS,
     DEMO_LISTINGS,
+    UNREACHABLE,
     config_dict,
     demo_config,
     demo_site,
     keyword,
+    site_block,
     write_config,
 )
 from tests.support.databases import PG_URL, pg_schema_url
@@ -19,7 +21,20 @@ from tests.support.pages import REALPAGES, documented_site, realpages
 from tests.support.servers import running_shop, serve_directory
 
 __all__ = [
-    "DEMO_KEYWORDS", "DEMO_LISTINGS", "PG_URL", "REALPAGES", "config_dict", "demo_config",
-    "demo_site", "documented_site", "keyword", "pg_schema_url", "realpages", "running_shop",
-    "serve_directory", "write_config",
+    "DEMO_KEYWORDS",
+    "DEMO_LISTINGS",
+    "PG_URL",
+    "REALPAGES",
+    "UNREACHABLE",
+    "config_dict",
+    "demo_config",
+    "demo_site",
+    "documented_site",
+    "keyword",
+    "pg_schema_url",
+    "realpages",
+    "running_shop",
+    "serve_directory",
+    "site_block",
+    "write_config",
 ]

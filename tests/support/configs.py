@@ -14,6 +14,7 @@ from typing import Any
 import tomli_w
 
 DEMO_LISTINGS = ("/shop/zhixiang", "/shop/dreame")
+UNREACHABLE = "http://127.0.0.1:9"  # the discard port: a site for tests that crawl nothing
 DEMO_OWN = {"shops": ["智享家官方旗舰店"], "brands": ["智享"]}
 
 
@@ -31,15 +32,23 @@ def keyword(term: str, group: str | None = None, sites: Iterable[str] | None = N
 DEMO_KEYWORDS = (keyword("扫地机器人", "清洁", ["demo"]),)
 
 
-def config_dict(database_url: str, *sites: Mapping[str, Any],
+def config_dict(database_url: str | None, *sites: Mapping[str, Any],
                 keywords: Iterable[Mapping[str, Any]] = (), **sections: Any) -> dict[str, Any]:
     """A config: ``sites`` are its ``[[sites]]`` blocks, ``sections`` any other top-level key
-    (``email={...}``, ``thresholds={...}``, ``products=[...]``, ``export_dir=...``)."""
-    data: dict[str, Any] = {"database_url": database_url, **sections,
-                            "sites": [dict(site) for site in sites]}
+    (``email={...}``, ``thresholds={...}``, ``products=[...]``, ``export_dir=...``);
+    ``database_url`` None: the default database."""
+    data: dict[str, Any] = {**sections, "sites": [dict(site) for site in sites]}
+    if database_url is not None:
+        data["database_url"] = database_url
     if keywords:
         data["keywords"] = [dict(block) for block in keywords]
     return data
+
+
+def site_block(name: str = "demo", base_url: str = UNREACHABLE, **fields: Any
+               ) -> dict[str, Any]:
+    """One ``[[sites]]`` block; by default a demo site that is never reached."""
+    return {"name": name, "base_url": base_url, **fields}
 
 
 def demo_site(base_url: str, *, listing_paths: Iterable[str] = DEMO_LISTINGS,
