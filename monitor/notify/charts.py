@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -59,7 +60,8 @@ def price_series(session: Session, site: str, product: str, day: dt.date) -> Ser
 # face); the first one matplotlib finds draws Chinese titles, DejaVu Sans the rest.
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans CJK KR",
                 "Source Han Sans SC", "WenQuanYi Zen Hei")
-LABEL_CHARS = 28  # a product name in a chart's title is cut to this many characters
+# a chart's title fits this many columns (a Chinese character takes two) at 8 pt in 3.2 in
+TITLE_COLUMNS = 50
 
 
 @cache
@@ -117,8 +119,17 @@ def _titled(label: str, name: str | None) -> str:
     if not name or (cjk_family() is None and not name.isascii()):
         return label
     name = " ".join(name.split())
-    cut = name if len(name) <= LABEL_CHARS else name[:LABEL_CHARS - 1] + "…"
-    return f"{cut} · {label}"
+    room = TITLE_COLUMNS - _columns(label) - 3
+    if _columns(name) > room:
+        while name and _columns(name) > room - 2:
+            name = name[:-1]
+        name = name.rstrip() + "…"
+    return f"{name} · {label}"
+
+
+def _columns(text: str) -> int:
+    """How wide ``text`` is drawn, in half-width columns (wide and full-width characters: 2)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _chart_for(session: Session, alert: Any, day: dt.date, language: str = "en",
