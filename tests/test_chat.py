@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import tomli_w
 from sqlalchemy import select
 
 from config import ConfigError, load_config
@@ -29,6 +28,7 @@ from db.session import session_scope, upgrade
 from monitor.notify.send import notify
 from monitor.rules import AlertDraft
 from monitor.runner import store
+from tests.support import config_dict, site_block, write_config
 
 DAY = dt.date(2026, 11, 25)
 BOARD = "http://board.example:8000"
@@ -94,26 +94,19 @@ def bot(monkeypatch: pytest.MonkeyPatch) -> Iterator[Bot]:
     server.server_close()
 
 
-def _write_config(path: Path, data: dict[str, Any]) -> Path:
-    """Like tests.support.write_config: the config as a dict, written as TOML."""
-    path.write_text(tomli_w.dumps({"export_dir": str(path.parent / "exports"), **data}),
-                    "utf-8")
-    return path
-
-
 def _config(tmp_path: Path, db_url: str, url: str, **top: Any) -> Path:
-    data = {"database_url": db_url, "language": "zh-CN", "board": {"url": BOARD},
-            "sites": [{"name": "demo", "base_url": "http://127.0.0.1:9"}],
-            "email": {"retries": 1, "retry_backoff_s": 0},
-            "notify": {"chat": [{"url": url, "name": "team"}]}, **top}
-    return _write_config(tmp_path / "shopwatch.toml", data)
+    sections = {"language": "zh-CN", "board": {"url": BOARD},
+                "email": {"retries": 1, "retry_backoff_s": 0},
+                "notify": {"chat": [{"url": url, "name": "team"}]}, **top}
+    return write_config(tmp_path / "shopwatch.toml",
+                        config_dict(db_url, site_block(), **sections))
 
 
 def _seed(db_url: str, *alerts: AlertDraft) -> None:
     upgrade(db_url)
     with session_scope(db_url) as session:
         if session.scalar(select(Site).where(Site.name == "demo")) is None:
-            site = Site(name="demo", adapter="demoshop", base_url="http://127.0.0.1:9")
+            site = Site(name="demo", adapter="demoshop", base_url=site_block()["base_url"])
             session.add(site)
             session.flush()
             session.add_all([Product(site_id=site.id, external_id="1", title="智享扫地机器人 X1"),

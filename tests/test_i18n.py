@@ -18,6 +18,7 @@ from babel.messages.pofile import read_po
 from jinja2 import DictLoader, Environment
 
 from config import ConfigError, i18n, parse_config
+from tests.support import config_dict, site_block, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 # the keywords `make messages` passes to pybabel extract, beside Babel's defaults
@@ -132,8 +133,8 @@ def test_a_jinja_environment_speaks_the_language() -> None:
 
 
 def _config(**top: Any) -> dict[str, Any]:
-    """A minimal config as TOML data (tests/support's builder takes over once it exists)."""
-    return {"sites": [{"name": "demo", "base_url": "http://127.0.0.1:8800"}], **top}
+    """A minimal config as TOML data."""
+    return config_dict(None, site_block(), **top)
 
 
 def test_language_setting() -> None:
@@ -150,8 +151,6 @@ def test_the_digest_in_chinese_links_to_the_board(tmp_path: Path) -> None:
     import email
     import email.policy
 
-    import tomli_w
-
     from db.models import Product, Site
     from db.session import session_scope, upgrade
     from monitor.notify.send import notify
@@ -161,7 +160,7 @@ def test_the_digest_in_chinese_links_to_the_board(tmp_path: Path) -> None:
     day, db_url = dt.date(2026, 11, 25), f"sqlite:///{tmp_path / 'x.db'}"
     upgrade(db_url)
     with session_scope(db_url) as session:
-        site = Site(name="demo", adapter="demoshop", base_url="http://127.0.0.1:9")
+        site = Site(name="demo", adapter="demoshop", base_url=site_block()["base_url"])
         session.add(site)
         session.flush()
         session.add(Product(site_id=site.id, external_id="1", title="智享扫地机器人 X1"))
@@ -170,10 +169,9 @@ def test_the_digest_in_chinese_links_to_the_board(tmp_path: Path) -> None:
                        "in stock", "out of stock", "1"),
             AlertDraft(day, "rank_drop", "warning", "demo", "“智享扫地机器人 X1” dropped 6 places",
                        "#3", "#9", "1", "扫地 机器人")])
-    path = tmp_path / "shopwatch.toml"
-    path.write_text(tomli_w.dumps(_config(
-        database_url=db_url, export_dir=str(tmp_path), language="zh-CN",
-        board={"url": "http://board.local:8000/"})), "utf-8")
+    path = write_config(tmp_path / "shopwatch.toml", config_dict(
+        db_url, site_block(), export_dir=str(tmp_path), language="zh-CN",
+        board={"url": "http://board.local:8000/"}))
     from config import load_config
 
     files = notify(load_config(path), day, []).files
