@@ -168,7 +168,9 @@ def test_the_digest_in_chinese_links_to_the_board(tmp_path: Path) -> None:
             AlertDraft(day, "stock_out", "critical", "demo", "“智享扫地机器人 X1” is out of stock",
                        "in stock", "out of stock", "1"),
             AlertDraft(day, "rank_drop", "warning", "demo", "“智享扫地机器人 X1” dropped 6 places",
-                       "#3", "#9", "1", "扫地 机器人")])
+                       "#3", "#9", "1", "扫地 机器人"),
+            AlertDraft(day, "price_move", "info", "demo", "“智享扫地机器人 X1” price raised 6.0%",
+                       "1000.00 CNY", "1060.00 CNY", "1")])
     path = write_config(tmp_path / "shopwatch.toml", config_dict(
         db_url, site_block(), export_dir=str(tmp_path), language="zh-CN",
         board={"url": "http://board.local:8000/"}))
@@ -177,12 +179,14 @@ def test_the_digest_in_chinese_links_to_the_board(tmp_path: Path) -> None:
     files = notify(load_config(path), day, []).files
     message = email.message_from_bytes(files["digest_eml"].read_bytes(),
                                        policy=email.policy.default)
-    assert str(message["Subject"]) == "ShopWatch 2026-11-25：缺货 1 个，排名下降 1 个"
+    assert str(message["Subject"]) == ("ShopWatch 2026-11-25：缺货 1 个，排名下降 1 个，"
+                                       "价格变动 1 个")
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "== 缺货 (1) ==" in text and "== 排名下降 (1) ==" in text
     assert "[严重] demo: “智享扫地机器人 X1”缺货  (有货 -> 缺货)" in text
     assert "“智享扫地机器人 X1”在“扫地 机器人”的排名从 #3 降至 #9" in text
+    assert "[提示] demo: “智享扫地机器人 X1”价格从 ¥1,000.00 变为 ¥1,060.00\n" in text
     assert "看板： http://board.local:8000/?date=2026-11-25" in text
     assert '<html lang="zh-CN">' in html and "2026年11月25日" in html
     assert 'href="http://board.local:8000/ranks/%E6%89%AB%E5%9C%B0%20%E6%9C%BA%E5%99%A8%E4%BA%BA"' \

@@ -13,7 +13,9 @@ The board (``shopwatch serve``) serves the pages linked here: the day's overview
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -47,6 +49,7 @@ OTHER_SENTENCES = {
     "crawl_blocked": N_("a crawl of %(site)s was blocked"),
     "crawl_failed": N_("a crawl of %(site)s failed or came back short"),
 }
+AMOUNT = re.compile(r"(-?\d+(?:\.\d+)?) ([A-Z]{3})")  # monitor.rules' amounts: "1299.00 CNY"
 # before/after values the rules write as words
 VALUES = {"not ranked": N_("not ranked"), "in stock": N_("in stock"),
           "out of stock": N_("out of stock")}
@@ -71,10 +74,16 @@ def product_names(session: Session, alerts: Iterable[Any]) -> dict[tuple[str, st
 
 
 def value(language: str, text: str | None) -> str:
-    """A before/after value as shown (the rules' words translated, figures as they are)."""
-    if text is None:
+    """A before/after value as shown: the rules' words translated, their amounts
+    ("1299.00 CNY", as ``monitor.rules`` writes them) formatted for the locale by Babel
+    ("¥1,299.00"), other figures as they are."""
+    if not text:
         return "-"
-    return i18n.gettext(language, VALUES[text]) if text in VALUES else text
+    if text in VALUES:
+        return i18n.gettext(language, VALUES[text])
+    if (money := AMOUNT.fullmatch(text)) is not None:
+        return i18n.format_currency(language, Decimal(money[1]), money[2])
+    return text
 
 
 def explain(alert: Any, language: str, names: Names | None = None) -> str:
