@@ -45,12 +45,16 @@ from monitor.commands import (
     report,
     run,
     schedule,
+    serve,
+    users,
+    worker,
+    workers,
 )
 from monitor.commands.base import Cli
 
 # In the order ``shopwatch --help`` lists them.
 COMMANDS = (init, check_config, db, crawl, monitor, notify, keywords, alerts, report, products,
-            run, schedule, demo, extract, login, demo_shop)
+            run, schedule, worker, workers, serve, users, demo, extract, login, demo_shop)
 log = logging.getLogger(__name__)
 
 

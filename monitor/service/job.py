@@ -63,8 +63,13 @@ def run_day(config_path: str, config: Config, day: dt.date, *, notify_now: bool 
         log.info("step started", extra={"day": day.isoformat(), "step": name})
 
     begin("crawl", f"crawling {len(config.sites)} site(s)")
-    child = crawl_in_child(config_path, day, timeout_s=config.schedule.crawl_timeout_s,
-                           database_url=config.database_url, on_start=on_child)
+    if config.distributed is not None:  # many machines: seed, wait for the workers
+        from crawlers.distributed.coordinator import crawl_distributed
+
+        child = crawl_distributed(config, day, step=step)
+    else:
+        child = crawl_in_child(config_path, day, timeout_s=config.schedule.crawl_timeout_s,
+                               database_url=config.database_url, on_start=on_child)
     if child.returncode != 0:
         result.crawl_error = child.stderr_tail or "crawl process failed"
     elif child.runs_closed:  # it exited 0 but left runs open: they are failed now
