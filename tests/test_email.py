@@ -238,15 +238,17 @@ def test_digest_over_smtp_carries_the_history_charts_inline(db_url: str, tmp_pat
     rank drop and the price cut arrive with their charts as inline PNG parts."""
     from config import ProductConfig
     from monitor.runner import run_monitor
-    from tests.test_detect import START, History
+    from tests.support.history import START, History
 
     inbox, port = smtp
-    h = History(db_url)
+    upgrade(db_url)
     days = [START + dt.timedelta(i) for i in range(5)]
-    for day, position, price in zip(days, [3, 3, 4, 3, 12], ["2199", "2199", "2189", "2199",
-                                                            "1899"], strict=True):
-        h.ranks(day, {"o1": position, "c1": 1})
-        h.listings(day, {"c1": price, "o1": "2399"})
+    with session_scope(db_url) as session:
+        h = History(session)
+        for day, position, price in zip(days, [3, 3, 4, 3, 12], ["2199", "2199", "2189",
+                                                                "2199", "1899"], strict=True):
+            h.ranks(day, {"o1": position, "c1": 1})
+            h.listings(day, {"c1": price, "o1": "2399"})
     config = load_config(_config(tmp_path, db_url, port))
     config = config.model_copy(update={"products": [
         ProductConfig(site="demo", id="c1", compare_to="o1"),
