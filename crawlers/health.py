@@ -7,6 +7,19 @@ from dataclasses import dataclass, field
 MAX_REASONS = 5
 BLOCKED = "blocked: "
 COUNTERS = ("pages", "items", "errors", "blocked")
+KEPT_CHARS = 256 * 1024  # a kept page is cut (the store keeps 256 kB of it)
+
+
+@dataclass(frozen=True)
+class KeptPage:
+    """The last blocked or unreadable page of a site's crawl, decoded: what the platform
+    showed, kept with the run (``blocked_pages``) for the board to show as text."""
+
+    url: str
+    reason: str
+    body: str
+    status: int | None = None
+    content_type: str | None = None
 
 
 @dataclass
@@ -16,6 +29,7 @@ class SiteHealth:
     unknown_prices: int = 0
     unstored: int = 0  # items the database refused, even on their own
     unstored_reason: str | None = None  # why the first of them was refused
+    kept_page: KeptPage | None = None  # the last blocked or unreadable page
 
     def count(self, page_type: str, counter: str, n: int = 1) -> None:
         counters = self.by_type.setdefault(page_type, dict.fromkeys(COUNTERS, 0))
@@ -65,6 +79,14 @@ class SiteHealth:
     def block(self, reason: str, page_type: str = "page") -> None:
         self.count(page_type, "blocked")
         self._note(BLOCKED + reason, blocked=True)
+
+    def keep_page(self, page: KeptPage) -> None:
+        """Keep ``page`` as the last blocked or unreadable one (a block is not replaced by a
+        page that was only unreadable)."""
+        if self.kept_page is not None and self.kept_page.reason.startswith(BLOCKED) \
+                and not page.reason.startswith(BLOCKED):
+            return
+        self.kept_page = page
 
     def not_stored(self, reason: str) -> None:
         """An item the database refused, even on its own: an error of the run."""

@@ -120,6 +120,10 @@ class DatabasePipeline:
                                 page_counts=seen.by_type, unknown_prices=seen.unknown_prices)
                 if status == "ok":
                     repo.prune_stale(session, run_id, attempt)
+                kept = seen.kept_page
+                if kept is not None:  # what the platform showed, for the board's Runs page
+                    repo.save_blocked_page(session, run_id, kept.url, kept.reason, kept.body,
+                                           status=kept.status, content_type=kept.content_type)
         except (SQLAlchemyError, ValueError) as exc:
             logger.error("crawl run %s/%s %s could not be finished: %s", site,
                          self.spider.name, self.day, _why(exc))

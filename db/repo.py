@@ -22,13 +22,17 @@ from sqlalchemy.orm import Session
 
 from db.models import (
     Alert,
+    AlertAck,
     AlertDelivery,
     Base,
+    BlockedPage,
+    BoardUser,
     CrawlRun,
     JobRun,
     Keyword,
     KeywordTerm,
     KeywordTermWeek,
+    Mute,
     OutboxMessage,
     Product,
     ProductSnapshot,
@@ -349,3 +353,88 @@ def delivery_statuses(session: Session, alert_ids: Sequence[int]) -> dict[int, s
             .where(AlertDelivery.alert_id.in_(alert_ids))):
         statuses.setdefault(alert_id, set()).add(status)
     return statuses
+
+
+# -- the board (shopwatch serve) -------------------------------------------------------------
+BLOCKED_PAGE_BYTES = 256 * 1024  # what is kept of a blocked page's text
+
+
+def save_blocked_page(session: Session, run_id: int, url: str, reason: str, body: str, *,
+                      status: int | None = None, content_type: str | None = None) -> None:
+    """Keep ``body`` (decoded text) as the last blocked or unreadable page of a crawl run,
+    cut to 256 kB of UTF-8; a later one of the same run replaces it."""
+    cut = body.encode("utf-8", "replace")[:BLOCKED_PAGE_BYTES].decode("utf-8", "ignore")
+    upsert(session, BlockedPage,
+           [{"run_id": run_id, "url": url[:2048], "reason": reason, "status": status,
+             "content_type": (content_type or "")[:128] or None, "body": cut,
+             "saved_at": utcnow()}],
+           ["run_id"], ["url", "reason", "status", "content_type", "body", "saved_at"])
+
+
+def board_user(session: Session, name: str) -> BoardUser | None:
+    return session.scalars(select(BoardUser).where(BoardUser.name == name)).one_or_none()
+
+
+def board_users(session: Session) -> list[BoardUser]:
+    return list(session.scalars(select(BoardUser).order_by(BoardUser.name)))
+
+
+def has_board_users(session: Session) -> bool:
+    return session.scalar(select(BoardUser.id).limit(1)) is not None
+
+
+def set_board_user(session: Session, name: str, password_hash: str, role: str) -> bool:
+    """Add a board user, or give an existing one a new password and role; True if new."""
+    new = board_user(session, name) is None
+    upsert(session, BoardUser, [{"name": name, "password_hash": password_hash, "role": role}],
+           ["name"], ["password_hash", "role"])
+    return new
+
+
+def remove_board_user(session: Session, name: str) -> bool:
+    result = session.execute(delete(BoardUser).where(BoardUser.name == name))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def acknowledge_alert(session: Session, alert_id: int, user: str) -> None:
+    """Tick an alert off (the first acknowledgement stays)."""
+    upsert(session, AlertAck, [{"alert_id": alert_id, "user": user, "at": utcnow()}],
+           ["alert_id"])
+
+
+def mute(session: Session, target: str, site: str, key: str, until: dt.date,
+         user: str | None) -> None:
+    """Mute a product (``site`` and its id as ``key``) or a keyword (``site`` "", the term)
+    up to and including ``until``; muting again moves ``until``."""
+    if target not in ("product", "keyword"):
+        raise ValueError(f"a mute's target is product or keyword, not {target!r}")
+    upsert(session, Mute, [{"target": target, "site": site if target == "product" else "",
+                            "key": key, "until": until, "created_by": user,
+                            "created_at": utcnow()}],
+           ["target", "site", "key"], ["until", "created_by", "created_at"])
+
+
+class Mutes(NamedTuple):
+    """What is muted on a day: (site, product id) pairs and keyword terms."""
+
+    products: frozenset[tuple[str, str]]
+    keywords: frozenset[str]
+
+    def silences(self, alert: Any) -> bool:
+        """Whether ``alert`` (site, product_external_id, keyword) is muted."""
+        product = (getattr(alert, "site", None) or "", getattr(alert, "product_external_id",
+                                                               None) or "")
+        keyword = getattr(alert, "keyword", None)
+        return product in self.products or (keyword is not None and keyword in self.keywords)
+
+
+def active_mutes(session: Session, day: dt.date) -> Mutes:
+    """The mutes in force on ``day`` (its alerts are recorded but not sent)."""
+    rows = session.execute(select(Mute.target, Mute.site, Mute.key).where(Mute.until >= day))
+    products, keywords = set(), set()
+    for target, site, key in rows:
+        if target == "product":
+            products.add((site, key))
+        else:
+            keywords.add(key)
+    return Mutes(frozenset(products), frozenset(keywords))

@@ -9,15 +9,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("config", "db", "crawlers", "keywords", "monitor", "demoshop")
+PACKAGES = ("config", "db", "crawlers", "keywords", "monitor", "demoshop", "board")
 ALLOWED = {
     "config": set(),
     "db": set(),
     "crawlers": {"config", "db"},
     "keywords": {"config", "db"},
-    "monitor": {"config", "db", "crawlers", "keywords", "demoshop"},
+    "monitor": {"config", "db", "crawlers", "keywords", "demoshop", "board"},
     "demoshop": set(),
+    "board": {"config", "db", "keywords", "monitor", "crawlers"},
 }
+# The board reads the store: of monitor only what reads history or words an alert, of the
+# crawlers only page text; only its own commands import it.
+BOARD_MAY_IMPORT = ("monitor.history", "monitor.detect", "monitor.rules",
+                    "monitor.notify.explain", "crawlers.pagetext")
+BOARD_COMMANDS = ("monitor/commands/serve.py", "monitor/commands/users.py")
 
 
 def _modules(package: str) -> list[Path]:
@@ -81,3 +87,15 @@ def test_the_commands_are_imported_by_the_dispatcher_only() -> None:
     on_disk = {path.stem for path in commands.glob("*.py")} - helpers
     assert registered == on_disk
 
+
+
+def test_the_board_reads_and_only_its_commands_import_it() -> None:
+    wrong = {f"{path.relative_to(ROOT)} imports {name}" for path in _modules("board")
+             for name in _imports(path)
+             if name.split(".")[0] in ("monitor", "crawlers")
+             and not name.startswith(BOARD_MAY_IMPORT)}
+    wrong |= {f"{path.relative_to(ROOT)} imports {name}" for package in PACKAGES
+              if package != "board" for path in _modules(package) for name in _imports(path)
+              if name.split(".")[0] == "board"
+              and str(path.relative_to(ROOT)) not in BOARD_COMMANDS}
+    assert not wrong, sorted(wrong)

@@ -22,7 +22,8 @@ from w3lib.url import canonicalize_url
 from config import Config, KeywordConfig, SiteConfig
 from crawlers.blocks import explain_no_results
 from crawlers.errors import LayoutChanged, PageBlocked
-from crawlers.health import SiteHealth
+from crawlers.health import BLOCKED, KEPT_CHARS, KeptPage, SiteHealth
+from crawlers.pagetext.decode import response_text
 from crawlers.sites import SiteAdapter, get_adapter
 
 
@@ -107,6 +108,7 @@ class ShopSpider(scrapy.Spider):
         if isinstance(failure.value, HttpError):
             response = failure.value.response
             reason = f"HTTP {response.status} on {response.url}"
+            self.site_health(site).keep_page(_kept(response, reason))
         elif (isinstance(failure.value, IgnoreRequest) and request is not None
               and request.meta.get("redirect_times", 0)
               >= self.settings.getint("REDIRECT_MAX_TIMES")):
@@ -147,12 +149,16 @@ class ShopSpider(scrapy.Spider):
             yield parse(response, site)
         except PageBlocked as exc:
             health.block(_block_reason(exc, response, what), page_type)
+            health.keep_page(_kept(response, BLOCKED + _block_reason(exc, response, what)))
         except LayoutChanged as exc:
             blocked = explain_no_results(response, site.block_markers)
+            reason = (f"layout changed: {exc}" if blocked is None
+                      else BLOCKED + _block_reason(blocked, response, what))
             if blocked is None:
-                health.error(f"layout changed: {exc}", page_type)
+                health.error(reason, page_type)
             else:
                 health.block(_block_reason(blocked, response, what), page_type)
+            health.keep_page(_kept(response, reason))
         except Exception as exc:
             # A parser bug must not pass for a clean crawl: count it, then let Scrapy log it.
             health.error(f"parser error: {type(exc).__name__}: {exc} on {response.url}",
@@ -165,6 +171,13 @@ def _block_reason(exc: PageBlocked, response: Response, what: str) -> str:
     url = exc.url or response.url
     reason = exc.reason + (f" for {what}" if what else "")
     return reason if url in reason else f"{reason} ({url})"
+
+
+def _kept(response: Response, reason: str) -> KeptPage:
+    """A blocked or unreadable page as it will be kept: decoded text, cut."""
+    content_type = response.headers.get(b"Content-Type") or b""
+    return KeptPage(response.url, reason, response_text(response)[:KEPT_CHARS],
+                    response.status, content_type.decode("latin-1")[:128] or None)
 
 
 def _cookies(site: SiteConfig) -> list[VerboseCookie] | None:

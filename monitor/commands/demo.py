@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 
 from monitor.cliutil import _step
@@ -30,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
     print("  files:")
     for path in summary["files"].values():
         print(f"    {path}")
+    config = Path(args.out) / "shopwatch.toml"
+    print("\nOpen the board of these two days (http://127.0.0.1:8000/):")
+    print(f"    shopwatch serve --config {shlex.quote(str(config))}")
     return 0
 
 

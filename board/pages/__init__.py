@@ -1,0 +1,1 @@
+"""One module per board page: handlers take a ``board.web.Ctx`` and return a response."""
