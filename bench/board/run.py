@@ -130,7 +130,7 @@ def serve(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
         except (OSError, urllib.error.URLError):
             if server.poll() is not None:
                 raise SystemExit(f"shopwatch serve ended: {server.stderr.read().decode()}"
-                                 if server.stderr else "shopwatch serve ended")
+                                 if server.stderr else "shopwatch serve ended") from None
             time.sleep(0.2)
     server.kill()
     raise SystemExit("shopwatch serve did not answer within 60 s")
