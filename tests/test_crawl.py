@@ -115,7 +115,8 @@ def test_server_errors_are_retried_then_reported(shop: ShopServer, tmp_path: Pat
         run = s.scalars(select(CrawlRun)).one()
     assert run.status == "failed"
     assert "503" in (run.error_summary or "")
-    assert shop.state.requests >= 4  # the first try and three retries
+    searches = [path for _t, path, _h in shop.state.seen if path.startswith("/search")]
+    assert len(searches) == 4  # the first try and three retries
 
 
 @pytest.mark.browser

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -57,10 +58,15 @@ def test_books_catalogue_with_pagination_and_product_pages(db_url: str, tmp_path
             select(Product, ProductSnapshot).join(ProductSnapshot))}
     assert products == 980
     assert len(snaps) == 980
-    assert all(x.title and x.price and x.currency == "GBP" and x.rating for x in snaps.values())
+    assert [x for x in snaps.values() if not x.title] == []
+    assert {x.currency for x in snaps.values()} == {"GBP"}
+    assert sum(x.price for x in snaps.values()) == Decimal("34326.36")
+    assert Counter(x.rating for x in snaps.values()) == {  # stars: every book has some
+        Decimal(1): 221, Decimal(2): 194, Decimal(3): 198, Decimal(4): 176, Decimal(5): 191}
     from_pages = [x for x in snaps.values() if x.from_page]
     assert len(from_pages) == 200
-    assert all(x.stock_count is not None and x.stock_count > 0 for x in from_pages)
+    stock = [x.stock_count for x in from_pages]  # "In stock (22 available)"
+    assert (min(stock), max(stock), sum(stock)) == (15, 22, 3240)
     light = snaps["1000"]
     assert (light.title, light.price, light.rating, light.stock_count, light.in_stock) == (
         "A Light in the Attic", Decimal("51.77"), Decimal(3), 22, True)
