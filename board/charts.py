@@ -63,6 +63,23 @@ def _frame(days: Sequence[dt.date], y_name: str, *, inverse: bool = False) -> Op
     }
 
 
+def _trimmed(option: Option, keep: int = 7) -> Option:
+    """Leave out the leading days nothing was recorded on (a history younger than the span),
+    keeping at least ``keep`` days."""
+    days: list[str] = option["xAxis"]["data"]
+    found = [i for series in option["series"] for i, v in enumerate(series["data"])
+             if v is not None]
+    found += [days.index(r[0]["xAxis"]) for series in option["series"]
+              for r in series.get("markArea", {}).get("data", []) if r[0]["xAxis"] in days]
+    start = max(0, min(min(found, default=0), len(days) - keep))
+    if start:
+        option["xAxis"]["data"] = days[start:]
+        for series in option["series"]:
+            if series["data"]:
+                series["data"] = series["data"][start:]
+    return option
+
+
 def rank_chart(history: KeywordHistory, language: str, only: str | None = None) -> Option:
     """Organic places (lines) and ads (triangles) of ``history``; ``only``: that product and
     the competitors, for an alert's chart."""
@@ -93,7 +110,7 @@ def rank_chart(history: KeywordHistory, language: str, only: str | None = None) 
     if unknown:
         option["series"].append(_area_series(
             _("Crawl blocked or failed"), _ranges(history.days, unknown), UNKNOWN_AREA))
-    return option
+    return _trimmed(option)
 
 
 def _prices(points: Sequence[DayPoint], days: Sequence[dt.date]) -> list[float | None]:
@@ -136,7 +153,7 @@ def price_chart(history: ProductHistory, language: str, since: dt.date, until: d
         option["series"].append({"name": _("Title changed"), "type": "line", "data": [],
                                  "markLine": {"symbol": "none", "data": [
                                      {"xAxis": d.isoformat()} for d in changes]}})
-    return option
+    return _trimmed(option)
 
 
 def sparkline(days: Sequence[dt.date], values: Sequence[float | int | None], *,
