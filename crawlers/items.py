@@ -67,6 +67,8 @@ class ProductItem:
     shop: str | None = None
     brand: str | None = None
     from_product_page: bool = False
+    # the product page's specification rows (crawlers.extract.spec): (品牌, 智享), (功能, 避障)
+    attributes: list[tuple[str, str]] = field(default_factory=list)
 
     def set_stock(self, state: StockState, count: int | None = None) -> None:
         """Record what the page says about stock (``crawlers.pagetext.stock``); an unknown

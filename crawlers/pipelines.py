@@ -187,6 +187,8 @@ class DatabasePipeline:
         ids = repo.upsert_products(session, site_id, [self._product_row(p) for p in products])
         snapshots = [_snapshot_row(p, run_id, ids[p.external_id], attempt) for p in products]
         repo.upsert_snapshots(session, snapshots)
+        repo.replace_attributes(session, site, "page", {  # a page without a spec table has none
+            p.external_id: p.attributes for p in products if p.from_product_page})
         repo.upsert_ranks(session, [
             {"crawl_run_id": run_id, "keyword_id": self.keyword_ids[site, i.keyword],
              "product_id": ids[i.product.external_id], "attempt": attempt,

@@ -35,6 +35,7 @@ from db.models import (
     Mute,
     OutboxMessage,
     Product,
+    ProductAttribute,
     ProductSnapshot,
     RankObservation,
     Site,
@@ -313,6 +314,24 @@ def upsert_keyword_terms(session: Session, rows: Sequence[dict[str, Any]]) -> No
                  for name in ("frequency", "doc_frequency", "score", "kind", "extra")}})
     for start in range(0, len(rows), 5000):
         session.execute(statement, list(rows[start:start + 5000]))
+
+
+def replace_attributes(session: Session, site: str, source: str,
+                       rows: dict[str, Sequence[tuple[str, str]]]) -> None:
+    """Replace the ``source`` attributes ("page": the spec table; "operator": the confirmed
+    list) of each product id in ``rows`` with its (name, value) pairs."""
+    if not rows:
+        return
+    ids = list(rows)
+    for start in range(0, len(ids), 500):
+        session.execute(delete(ProductAttribute).where(
+            ProductAttribute.site == site, ProductAttribute.source == source,
+            ProductAttribute.product_id.in_(ids[start:start + 500])))
+    values = [{"site": site, "product_id": pid[:128], "source": source, "name": name[:64],
+               "value": value[:256]}
+              for pid, pairs in rows.items() for name, value in dict.fromkeys(pairs)]
+    if values:
+        session.execute(_insert(session, ProductAttribute).on_conflict_do_nothing(), values)
 
 
 def watchlist(session: Session) -> list[WatchedProduct]:

@@ -98,6 +98,8 @@ class ProductState:
     rating: Decimal
     reviews: int
     in_stock: bool
+    model: str = ""
+    features: tuple[str, ...] = ()  # what the product page's spec table lists under 功能
 
     @property
     def shop(self) -> str:
@@ -137,7 +139,12 @@ def _make_product(rng: random.Random, pid: str, category: str, shop_key: str) ->
     brand = SHOPS[shop_key][1]
     model = f"{rng.choice(SERIES)}{rng.randint(1, 20)}{rng.choice(['', ' Pro', ' Max', ' Plus'])}"
     lead, modifier = rng.sample(modifiers, 2)
-    words = [*rng.sample(attributes, 2), modifier, category]
+    picked = rng.sample(attributes, 2)
+    words = [*picked, modifier, category]
+    # the spec table lists one feature more than the title (chosen without drawing from rng:
+    # the catalogue and its changes stay the same)
+    rest = [a for a in attributes if a not in picked]
+    features = (*picked, rest[int(_unit(pid, "feature") * len(rest))])
     if rng.random() < 0.4:
         words.insert(0, lead)
     title = f"{brand}{model} {' '.join(words)}"
@@ -148,7 +155,7 @@ def _make_product(rng: random.Random, pid: str, category: str, shop_key: str) ->
     rating = Decimal(str(round(rng.uniform(4.1, 5.0), 1)))
     reviews = int(sales * rng.uniform(0.5, 6))
     return ProductState(pid, shop_key, category, title, price, list_price, sales, rating, reviews,
-                        in_stock=rng.random() > 0.03)
+                        in_stock=rng.random() > 0.03, model=model, features=features)
 
 
 MAX_SIZE = 14000  # products per category; ids stay below the new entrants' 200000+

@@ -105,7 +105,7 @@ def number(text: object, percent: bool = False) -> float | None:
     return round(amount, 6)
 
 
-def _cells(path: Path) -> Iterator[list[object]]:
+def sheet_rows(path: Path) -> Iterator[list[object]]:
     """The rows of a CSV (UTF-8 with or without BOM, else GB18030) or of an XLSX's first
     sheet, merged cells filled with their value (openpyxl keeps it in the top-left cell)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -207,7 +207,7 @@ def read_report(path: Path, source: str = "auto") -> Report:
     if path.suffix.lower() not in (".csv", ".xlsx", ".xlsm", ".txt"):
         raise ReportError(f"{path}: a report is a .csv or .xlsx file")
     try:
-        rows = list(_cells(path))
+        rows = list(sheet_rows(path))
     except (OSError, csv.Error, ValueError, KeyError) as exc:
         raise ReportError(f"{path}: cannot read it ({exc})") from None
     try:

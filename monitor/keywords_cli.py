@@ -189,6 +189,35 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_attributes(args: argparse.Namespace) -> int:
+    from db import repo
+    from db.session import session_scope
+    from keywords.confirmed import read_confirmed
+    from keywords.reports import ReportError
+
+    config = _config(args)
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    try:
+        found = read_confirmed(path)
+    except ReportError as exc:
+        raise UserError(str(exc)) from None
+    sites = {site.name for site in config.sites}
+    unknown = sorted({site for site, _id in found} - sites)
+    if unknown:
+        raise UserError(f"{path}: unknown site(s) {', '.join(unknown)} (the config has "
+                        f"{', '.join(sorted(sites))})")
+    with session_scope(config.database_url) as session:  # one transaction: all or nothing
+        for site in sorted({site for site, _id in found}):
+            repo.replace_attributes(session, site, "operator", {
+                pid: [("", a) for a in attributes]
+                for (s, pid), attributes in found.items() if s == site})
+    print(f"confirmed attributes of {len(found)} product(s) stored "
+          f"({sum(map(len, found.values()))} in all)")
+    return 0
+
+
 def _opportunity_json(item: Any) -> dict[str, Any]:
     return {"group": item.group, "term": item.term, "volume": item.volume, "rank": item.rank,
             "demand_points": item.points, "top10_share": item.top10_share,
@@ -275,6 +304,13 @@ def register(sub: Any, common: argparse.ArgumentParser,
     p.add_argument("--limit", type=int, default=20, help="terms per group (default 20)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_opportunities, needs_db=True)
+    p = kw_sub.add_parser("attributes", parents=[common],
+                          help="import the confirmed attribute list",
+                          description="store what each own product has, as the operator "
+                                      "confirmed it (a sheet: site, id, attributes separated "
+                                      "by 、 or ,); title suggestions may use these words")
+    p.add_argument("file", metavar="FILE", help="the list, .xlsx or .csv")
+    p.set_defaults(func=cmd_attributes, needs_db=True)
     p = kw_sub.add_parser("titles", parents=[common], help="title suggestions per own product",
                           description="per own product: the suggested title (only words the "
                                       "product vouches for), terms added and dropped, demand "

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -135,3 +138,123 @@ def test_no_suggestion_says_what_the_product_does_not_vouch_for(
         if brand.lower() in advice.title.lower():
             assert brand in advice.title and brand in facts.title
     assert not set(advice.added) & set(advice.to_check)
+
+
+# --- what the product vouches for beyond its title: spec tables and the confirmed list -----
+
+SPEC_HTML = """<html><body><h1>智享X3 扫地机器人</h1>
+<div class="product-params"><table>
+<tr><th>品牌</th><td>智享</td></tr><tr><th>型号</th><td>X3 Max</td></tr>
+<tr><td>功能</td><td>自动集尘、避障，激光导航</td></tr><tr><td colspan="2">说明</td></tr>
+</table></div>
+<dl class="Ptable-item"><dt>容量</dt><dd>5L</dd><dt>电池</dt><dd>5200mAh</dd></dl>
+<ul class="attributes-list"><li title="x">颜色分类：白色</li><li>适用面积: 100-150㎡</li>
+<li>not a pair</li></ul>
+<div class="review">功能：好用</div></body></html>"""
+
+
+def test_spec_rows_from_tables_lists_and_name_value_items() -> None:
+    from parsel import Selector
+
+    from crawlers.extract.spec import spec_rows
+
+    rows = spec_rows(Selector(text=SPEC_HTML), {"brand": {"name": "智享"}, "model": "X3 Max"})
+    assert rows == [("brand", "智享"), ("model", "X3 Max"), ("品牌", "智享"), ("型号", "X3 Max"),
+                    ("功能", "自动集尘"), ("功能", "避障"), ("功能", "激光导航"), ("容量", "5L"),
+                    ("电池", "5200mAh"), ("颜色分类", "白色"), ("适用面积", "100-150㎡")]
+
+
+def test_spec_rows_of_saved_real_product_pages() -> None:
+    from parsel import Selector
+    from scrapy.http import HtmlResponse
+
+    from crawlers.extract import schema
+    from crawlers.extract.spec import spec_rows
+    from tests.support import realpages
+
+    folder = realpages("product_pages_opengraph")
+
+    def rows(name: str) -> list[tuple[str, str]]:
+        page = HtmlResponse("https://x/", body=(folder / name).read_bytes())
+        found = schema.products(page.text, page.url)
+        return spec_rows(Selector(text=page.text), found[0][1] if found else None)
+
+    taobao = rows("taobao.html")
+    assert ("品牌", "KBDfans") in taobao and ("连接方式", "无线") in taobao
+    tmall = rows("tmall.html")
+    assert ("Apple型号", "iPhone 11") in tmall and not any(n == "价格" for n, _v in tmall)
+    newegg = dict(rows("newegg.html"))
+    assert newegg["Brand"] == "XYZprinting" and newegg["Model"] == "da Vinci 2.0 Duo"
+    assert dict(rows("bestbuy.html"))["model"] == "MKRY2LL/A"  # a slash is no list
+
+
+def test_the_demo_shop_product_page_has_a_spec_table(shop: object) -> None:
+    import urllib.request
+
+    from scrapy.http import HtmlResponse
+
+    from config.schema import SiteConfig
+    from crawlers.sites import demoshop
+    from demoshop.catalog import by_id
+
+    url = shop.url + "/item/100002.html"  # type: ignore[attr-defined]
+    with urllib.request.urlopen(url) as answer:
+        page = HtmlResponse(url, body=answer.read(), encoding="utf-8")
+    item = demoshop.parse_product(page, SiteConfig(name="demo", base_url=shop.url))  # type: ignore[attr-defined]
+    truth = by_id(1)["100002"]
+    assert ("品牌", "智享") in item.attributes and ("型号", truth.model) in item.attributes
+    assert [v for n, v in item.attributes if n == "功能"] == list(truth.features)
+    assert len(truth.features) == 3 and truth.features[2] not in truth.title
+
+
+def test_crawled_spec_tables_and_the_confirmed_list_reach_the_suggestions(
+        shop: object, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """End to end: a crawl stores the product pages' spec tables; the operator confirms one
+    more attribute; ``keywords titles --json`` adds only what these vouch for."""
+    import datetime as dt
+    import json
+
+    from sqlalchemy import select
+
+    from config import load_config
+    from crawlers.runner import crawl_in_child
+    from db.models import ProductAttribute
+    from db.session import session_scope, upgrade
+    from demoshop.catalog import by_id
+    from keywords.library import build_library
+    from monitor.cli import main
+    from tests.support import demo_config, keyword, write_config
+
+    day = dt.date(2026, 11, 24)
+    path = write_config(tmp_path / "c.toml", demo_config(
+        shop.url, db_url, listing_paths=("/shop/zhixiang",),  # type: ignore[attr-defined]
+        keywords=[keyword("扫地机器人", "清洁", ["demo"])]))
+    upgrade(db_url)
+    assert crawl_in_child(str(path), day, ["listings", "ranks"], timeout_s=180).returncode == 0
+    config = load_config(path)
+    truth = by_id(1)
+    with session_scope(config.database_url) as session:
+        rows = session.execute(select(ProductAttribute.product_id, ProductAttribute.name,
+                                      ProductAttribute.value)
+                               .where(ProductAttribute.source == "page")).all()
+        build_library(session, config, day)
+    features = {(pid, value) for pid, name, value in rows if name == "功能"}
+    assert ("100001", truth["100001"].features[2]) in features  # not in its title
+    sheet = tmp_path / "confirmed.csv"
+    sheet.write_text("站点,商品ID,属性\ndemo,100002,激光导航、静音\n", "utf-8")
+    monkeypatch.setenv("SHOPWATCH_CONFIG", str(path))
+    assert main(["keywords", "attributes", str(sheet)]) == 0
+    capsys.readouterr()
+    assert main(["keywords", "titles", "--json"]) == 0
+    advice = {p["product_id"]: p for p in json.loads(capsys.readouterr().out)["products"]}
+    for item in advice.values():
+        vouched = " ".join([item["current_title"], *item["attributes"]])
+        for term in item["added"]:
+            assert term in vouched or term in ("家用", "卧室", "客厅", "办公室", "新款")
+        for term in item["to_check"]:
+            assert term not in item["suggested_title"]
+    assert "激光导航" in advice["100002"]["attributes"]
+    assert "激光导航" not in advice["100002"]["to_check"]  # confirmed: no longer to check
+    assert "激光导航" in advice["100003"]["to_check"] or \
+        "激光导航" in advice["100003"]["attributes"]

@@ -15,6 +15,7 @@ from config import SiteConfig
 from crawlers import blocks
 from crawlers.errors import LayoutChanged, PageBlocked
 from crawlers.extract import schema
+from crawlers.extract.spec import spec_rows
 from crawlers.items import ListingPage, Money, ProductItem, SearchPage
 from crawlers.pagetext.stock import StockState, in_stock, read_stock, schema_stock
 
@@ -115,6 +116,7 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
         brand=str(brand.get("name")) if isinstance(brand, dict) else
         (str(brand) if brand else None),
         from_product_page=True,
+        attributes=spec_rows(response.selector, ld),
     )
 
 

@@ -25,6 +25,7 @@ from config import PageSelectors, SiteConfig
 from crawlers import blocks, fields
 from crawlers.errors import LayoutChanged
 from crawlers.extract import extract_product, schema
+from crawlers.extract.spec import spec_rows
 from crawlers.items import ListingPage, Money, ProductItem, SearchPage
 from crawlers.pagetext.stock import read_stock, schema_stock
 from crawlers.pagetext.text import visible_text
@@ -301,4 +302,5 @@ def parse_product(response: TextResponse, site: SiteConfig) -> ProductItem:
     if not item.title and not item.price:
         raise LayoutChanged(f"no product data (structured or by selectors) on {response.url}")
     item.from_product_page = True
+    item.attributes = spec_rows(response.selector, found[0][1] if found else None)
     return item
