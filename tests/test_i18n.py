@@ -192,6 +192,15 @@ def test_the_digest_in_chinese_links_to_the_board(tmp_path: Path) -> None:
     assert 'href="http://board.local:8000/ranks/%E6%89%AB%E5%9C%B0%20%E6%9C%BA%E5%99%A8%E4%BA%BA"' \
         in html  # the keyword's rank page
     assert 'href="http://board.local:8000/products/demo/1"' in html
+    # `shopwatch report` speaks the same language
+    from monitor.cli import main
+
+    out = tmp_path / "report.html"
+    assert main(["report", "--config", str(path), "--date", "2026-11-25", "--out",
+                 str(out)]) == 0
+    report = out.read_text("utf-8")
+    assert '<html lang="zh-CN">' in report and "2026年11月25日" in report
+    assert "“智享扫地机器人 X1”在“扫地 机器人”的排名从 #3 降至 #9" in report
 
 
 def test_charts_draw_chinese_names_with_a_cjk_font() -> None:

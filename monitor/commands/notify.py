@@ -12,6 +12,7 @@ from monitor.commands.base import Cli
 
 
 def run(args: argparse.Namespace) -> int:
+    from monitor.notify.chat import CHAT_PREFIX
     from monitor.notify.send import notify
     from monitor.runner import visibility_of_day
 
@@ -25,12 +26,16 @@ def run(args: argparse.Namespace) -> int:
     delivery = result.delivery
     if delivery is None:
         return 0
-    print(f"{result.queued} digest(s) queued for {args.date}; sent: "
-          f"{', '.join(delivery.sent) or 'none'}")
+    queued = f"{result.queued} digest(s)" + (
+        f" and {result.chat_queued} chat message(s)" if result.chat_queued else "")
+    print(inert(f"{queued} queued for {args.date}; sent: {', '.join(delivery.sent) or 'none'}"))
     if delivery.busy:
         print(f"{delivery.busy} message(s) being sent by another process right now")
     if delivery.error:
-        console.print(f"[red]e-mail not sent[/red]: {escape(inert(delivery.error))}; "
+        # recipients are addresses or ``chat:NAME``; the error names the channel that failed
+        what = "message not sent" if any(r.startswith(CHAT_PREFIX) for r in delivery.failed) \
+            else "e-mail not sent"
+        console.print(f"[red]{what}[/red]: {escape(inert(delivery.error))}; "
                       f"{len(delivery.failed) + delivery.waiting} message(s) stay queued and "
                       "go with the next run or notify", markup=True, soft_wrap=True)
         return 1  # README: notify's exit statuses

@@ -16,6 +16,7 @@ def run(args: argparse.Namespace) -> int:
     from monitor.history import runs_of_day
     from monitor.notify.charts import charts_for
     from monitor.notify.digest import ordered, report_html
+    from monitor.notify.send import speech
 
     config = _config(args)
     with session_scope(config.database_url) as session:
@@ -24,8 +25,10 @@ def run(args: argparse.Namespace) -> int:
         if not alerts and not runs:
             raise UserError(f"nothing recorded for {args.date} (run `shopwatch run --date "
                             f"{args.date}` or `shopwatch monitor --date {args.date}` first)")
-        html = report_html(args.date, alerts, runs, charts_for(session, alerts, args.date),
-                           visibility(session, config, args.date))
+        html = report_html(args.date, alerts, runs,
+                           charts_for(session, alerts, args.date, language=config.language),
+                           visibility(session, config, args.date),
+                           speech=speech(session, config, alerts))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, "utf-8")
