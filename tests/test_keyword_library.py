@@ -15,7 +15,7 @@ from config import Config, load_config
 from db import repo
 from db.models import Product
 from db.session import session_scope, upgrade
-from keywords.export import build_export, export, titles_path
+from keywords.export import build_export, coverage_path, export, titles_path
 from keywords.library import build_library, load_library, week_of
 from keywords.titles import title_length
 from monitor.cli import main
@@ -111,14 +111,17 @@ def test_the_exports_match_the_library(config: Config, tmp_path: Path) -> None:
     _two_weeks(config)
     with session_scope(config.database_url) as session:
         # titles come from strangers' pages: this one would be a formula in a spreadsheet
-        session.execute(update(Product).values(title=f'=HYPERLINK("http://x.invalid","{OWN_TITLE}")'))
+        session.execute(update(Product).values(
+            title=f'=HYPERLINK("http://x.invalid","{OWN_TITLE}")', url="http://shop/item/own-1"))
         data = build_export(session, config, "清洁")
     written = export(data, "csv", tmp_path / "kw.csv") + export(data, "xlsx", tmp_path / "kw.xlsx")
-    assert written == [tmp_path / "kw.csv", titles_path(tmp_path / "kw.csv"), tmp_path / "kw.xlsx"]
+    assert written == [tmp_path / "kw.csv", titles_path(tmp_path / "kw.csv"),
+                       coverage_path(tmp_path / "kw.csv"), tmp_path / "kw.xlsx"]
     assert (tmp_path / "kw.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM for Excel
     with (tmp_path / "kw.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     book = load_workbook(tmp_path / "kw.xlsx")
+    assert book.sheetnames == ["keywords", "titles", "coverage"]
     sheet = book["keywords"]
     assert sheet.freeze_panes == "A2" and sheet.column_dimensions["C"].width == 24
     header = [c.value for c in sheet[1]]
@@ -130,24 +133,47 @@ def test_the_exports_match_the_library(config: Config, tmp_path: Path) -> None:
     for row, xrow, term in zip(rows, xlsx_rows, scored, strict=True):
         assert float(row["score"]) == xrow["score"] == term.score
         assert row["trend"] == xrow["trend"] == term.trend
-        assert float(row["top10_share"]) == term.top10_share
-    by_term = {r["term"]: r for r in rows}
-    assert by_term["静音"]["in_title:demo:own-1"] == "yes"  # the coverage gap, per own product
-    assert by_term["热水洗拖布"]["in_title:demo:own-1"] == "no"
+        assert float(row["top-10 share"]) == term.top10_share
+    # the coverage, one row per own product and top term (long format)
+    coverage = list(csv.DictReader(coverage_path(tmp_path / "kw.csv").open(
+        encoding="utf-8-sig")))
+    by_term = {r["term"]: r for r in coverage}
+    assert {r["product id"] for r in coverage} == {"own-1"}
+    assert by_term["静音"]["in title"] == "yes" and by_term["静音"]["product has it"] == "yes"
+    assert by_term["热水洗拖布"]["in title"] == "no"
+    assert by_term["热水洗拖布"]["product has it"] == "to check"
+    sheet = book["coverage"]
+    assert sheet["C2"].hyperlink.target == "http://shop/item/own-1"
+    rules = {str(r.sqref): r.rules[0].formula[0]
+             for r in sheet.conditional_formatting}
+    assert rules == {f"I2:I{sheet.max_row}": '$I2="no"', f"J2:J{sheet.max_row}": '$J2="to check"'}
     titles = list(csv.DictReader(titles_path(tmp_path / "kw.csv").open(encoding="utf-8-sig")))
     # a title from a stranger's page cannot run as a formula, in either format
-    assert titles[0]["current_title"].startswith("'=HYPERLINK(")
+    assert titles[0]["current title"].startswith("'=HYPERLINK(")
     assert book["titles"]["D2"].value.startswith("'=HYPERLINK(")
-    for name in ("keywords", "titles"):
+    for name in book.sheetnames:
         assert all(c.data_type != "f" and not c.value.startswith(("=", "+", "-", "@"))
                    for row in book[name].iter_rows() for c in row if isinstance(c.value, str))
-    assert len(titles) == 1 and titles[0]["product_id"] == "own-1"
-    assert titles[0]["forbidden_in_title"] == "第一品牌"
-    suggested = titles[0]["suggested_title"]
-    assert title_length(suggested, "bytes") == int(titles[0]["suggested_length"]) <= 60
+    assert len(titles) == 1 and titles[0]["product id"] == "own-1"
+    assert titles[0]["forbidden in title"].startswith("第一品牌 (广告法第九条第三项")
+    suggested = titles[0]["suggested title"]
+    assert title_length(suggested, "bytes") == int(titles[0]["suggested length"]) <= 60
     assert suggested.startswith("智享 X3 Max") and suggested.endswith("扫地机器人")  # case kept
     assert "追觅" not in suggested and "第一" not in suggested  # no other brand, nothing banned
     assert [c.value for c in book["titles"][2]][11] == suggested
+
+
+def test_export_headers_follow_the_configured_language(config: Config, tmp_path: Path) -> None:
+    """``language = "zh-CN"``: the headers come from the zh_CN catalog (config.i18n)."""
+    from config import i18n
+    from keywords.export import TERM_HEADER
+
+    _two_weeks(config)
+    with session_scope(config.database_url) as session:
+        data = build_export(session, config.model_copy(update={"language": "zh-CN"}), "清洁")
+    export(data, "csv", tmp_path / "kw.csv")
+    header = next(csv.reader((tmp_path / "kw.csv").open(encoding="utf-8-sig")))
+    assert header == [i18n.gettext("zh-CN", name) for name in TERM_HEADER]
 
 
 def test_keywords_commands(config: Config, tmp_path: Path, capsys: pytest.CaptureFixture[str],
