@@ -107,7 +107,7 @@ def test_digest_is_sent_over_smtp_and_alerts_are_marked(db_url: str, tmp_path: P
         plain = text.get_payload(decode=True).decode()
         assert plain.index("left page 1") < plain.index("price cut")  # most severe first
     with session_scope(db_url) as session:
-        assert all(a.notified_at is not None for a in session.scalars(select(Alert)))
+        assert [a.notified_at is None for a in session.scalars(select(Alert))] == [False] * 2
     assert _outbox(db_url) == [("ops@example.com", "sent", 1), ("boss@example.com", "sent", 1)]
     # the same day again: nothing new, nothing sent twice
     again = notify(config, DAY, visibility_of_day(config, DAY))
@@ -123,7 +123,7 @@ def test_without_smtp_the_digest_is_an_eml_file(tmp_path: Path) -> None:
     message = email.message_from_bytes(files["digest_eml"].read_bytes())
     assert message["Subject"] == "ShopWatch 2026-11-25: 1 rank drop, 1 price move"
     with session_scope(db_url) as session:
-        assert all(a.notified_at is None for a in session.scalars(select(Alert)))
+        assert [a.notified_at for a in session.scalars(select(Alert))] == [None] * 2
 
 
 def test_notify_dry_run_writes_eml_and_queues_nothing(tmp_path: Path,
@@ -153,7 +153,7 @@ def test_server_down_nothing_lost_then_each_alert_sent_once(tmp_path: Path) -> N
     with session_scope(db_url) as session:
         first = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
         assert first and first.last_error and first.next_attempt_at
-        assert all(a.notified_at is None for a in session.scalars(select(Alert)))
+        assert [a.notified_at for a in session.scalars(select(Alert))] == [None] * 2
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
