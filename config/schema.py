@@ -472,7 +472,7 @@ class KeywordLibraryConfig(_Strict):
 
     user_words: list[str] = []
     stop_words: list[str] = []
-    forbidden_words: list[str] = []  # added to keywords/data/forbidden.txt (Advertising Law)
+    forbidden_words: list[str] = []  # added to the Advertising-Law check (keywords/adlaw.py)
     phrase_min_count: int = Field(default=3, ge=2)
     phrase_threshold: float = Field(default=0.3, gt=-1, lt=1)  # NPMI of an adjacent pair
     rising_ratio: float = Field(default=1.5, gt=1)  # share this week / last week
