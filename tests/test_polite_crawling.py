@@ -1,4 +1,4 @@
-"""Crawling like a good citizen: robots.txt per site, backoff, user agent, cookies, blocks."""
+"""Crawling politely: robots.txt per site, backoff, user agent, cookies, blocks, unknown prices."""
 
 from __future__ import annotations
 
