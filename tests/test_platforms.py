@@ -230,6 +230,15 @@ def test_taobao_2026_shell_needs_a_browser_session(name: str) -> None:
                                          body=path.read_bytes()), TAOBAO)
 
 
+# item id -> (price, struck-through list price, in stock, stock count) of the saved item data
+TMALL_ITEMS = {
+    583789686010: (Decimal(146), Decimal(258), True, 131764),
+    581871359784: (Decimal("124.2"), Decimal(230), True, 100),
+    567898584368: (Decimal(178), Decimal(396), True, 34),
+    577342018417: (Decimal(1299), Decimal(1399), True, 180),
+}
+
+
 def test_tmall_item_data_with_price_ranges_and_promotion_prices() -> None:
     folder = realpages("tmall_h5_detail_json_2019")
     pages = json.loads((folder / "pages.json").read_text("utf-8"))
@@ -249,7 +258,8 @@ def test_tmall_item_data_with_price_ranges_and_promotion_prices() -> None:
         # the struck-through one next to a 淘抢购 promotion
         assert item.price is not None and item.list_price is not None
         assert low in (item.price.amount, item.list_price.amount)
-        assert item.in_stock is True and item.stock_count
+        assert (item.price.amount, item.list_price.amount, item.in_stock,
+                item.stock_count) == TMALL_ITEMS[expected["item_id"]]
     ranged = taobao.item_from_tmall_data(
         json.loads((folder / "577342018417.DATA_Detail.json").read_text("utf-8")),
         json.loads((folder / "577342018417.DATA_Mdskip.json").read_text("utf-8")), TAOBAO)

@@ -58,7 +58,9 @@ def alert(ctx: Ctx) -> Response:
         include = (a.site, a.product_external_id) if a.site and a.product_external_id else None
         history = keyword_history(ctx.db, a.keyword, a.day, CHART_DAYS, include=include)
         own = a.product_external_id if a.kind != "new_entrant" else None
-        option, chart_id = charts.rank_chart(history, ctx.language, only=own), "chart-rank"
+        if history.series:
+            option = charts.rank_chart(history, ctx.language, only=own)
+            chart_id = "chart-rank"
     elif a.site and a.product_external_id:
         found = product_history(ctx.db, ctx.config, a.site, a.product_external_id, a.day,
                                 CHART_DAYS)

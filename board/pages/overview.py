@@ -11,6 +11,7 @@ from board import charts
 from board.pages.common import shown_day
 from board.queries import days_between
 from board.queries.overview import (
+    RankDay,
     alert_counts,
     crawl_health,
     own_rank_days,
@@ -35,13 +36,21 @@ def overview(ctx: Ctx) -> Response:
     ranks = {r.day: r for r in rank_days}
     days = days_between(since, day)
     index_rows, index_trend = price_index(ctx.db, ctx.config, day, since)
+    today = ranks[day]
+
+    def rank_change(before: RankDay) -> float | None:
+        """Places gained on average since ``before`` (negative: lost)."""
+        if today.average is None or before.average is None:
+            return None
+        return round(before.average - today.average, 1)
+
     return ctx.render(
-        "overview.html", day=day, previous=day - dt.timedelta(days=1),
+        "overview.html", day=day, rank_change=rank_change, previous=day - dt.timedelta(days=1),
         following=day + dt.timedelta(days=1),
         severities=[(s, sorted(by_severity[s], key=lambda k: -k[1])) for s in SEVERITIES
                     if by_severity.get(s)],
         total=sum(n for _s, _k, n in counts),
-        today=ranks[day], yesterday=ranks[day - dt.timedelta(days=1)],
+        today=today, yesterday=ranks[day - dt.timedelta(days=1)],
         last_week=ranks[day - dt.timedelta(days=7)],
         shares=top10_share(ctx.db, day), index_rows=index_rows,
         index_today=index_trend[-1][1] if index_trend else None,

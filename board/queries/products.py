@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from config import Config
 from db import repo
-from db.models import CrawlRun, Product, ProductSnapshot, Site
+from db.models import CrawlRun, Keyword, Product, ProductSnapshot, RankObservation, Site
 
 RECENT_DAYS = 30  # a product's "last seen" is looked for this far back
 
@@ -128,9 +128,16 @@ def product_rows(session: Session, config: Config, day: dt.date, *, group: str =
                  shop: str = "", role: str = "", limit: int = 200, offset: int = 0,
                  ) -> tuple[list[ProductRow], int]:
     """Products seen in the ``RECENT_DAYS`` up to ``day`` with their latest observation and
-    the price of the day before it was last seen; filtered by group, shop, role. Returns a
-    page of rows and how many match."""
+    the price of the day before it was last seen; filtered by group (its own, else that of a
+    keyword it was found for), shop, role. Returns a page of rows and how many match."""
     since = day - dt.timedelta(days=RECENT_DAYS - 1)
+    # a product without a group of its own takes the group of a keyword it was found for
+    searched = (select(RankObservation.product_id, func.min(Keyword.group).label("group"))
+                .join(Keyword, Keyword.id == RankObservation.keyword_id)
+                .join(CrawlRun, CrawlRun.id == RankObservation.crawl_run_id)
+                .where(CrawlRun.day.between(since, day))
+                .group_by(RankObservation.product_id).subquery())
+    group_of = func.coalesce(Product.group, searched.c.group)
     found = (select(ProductSnapshot.id.label("snapshot_id"), ProductSnapshot.product_id,
                     ProductSnapshot.price, CrawlRun.day,
                     func.row_number().over(
@@ -141,8 +148,9 @@ def product_rows(session: Session, config: Config, day: dt.date, *, group: str =
                                            order_by=CrawlRun.day.desc()).label("d"))
              .join(CrawlRun, CrawlRun.id == ProductSnapshot.crawl_run_id)
              .join(Product, Product.id == ProductSnapshot.product_id)
+             .outerjoin(searched, searched.c.product_id == Product.id)
              .where(CrawlRun.day.between(since, day)))
-    for column, value in ((Product.group, group), (Product.shop, shop), (Product.role, role)):
+    for column, value in ((group_of, group), (Product.shop, shop), (Product.role, role)):
         if value:
             found = found.where(column == value)
     ranked = found.subquery()
@@ -152,7 +160,7 @@ def product_rows(session: Session, config: Config, day: dt.date, *, group: str =
     total = session.scalar(select(func.count()).select_from(latest)) or 0
     rows = session.execute(
         select(Site.name, Product.external_id, Product.title, Product.shop, Product.role,
-               Product.group, latest.c.day, ProductSnapshot.price, before.c.price,
+               group_of, latest.c.day, ProductSnapshot.price, before.c.price,
                ProductSnapshot.list_price, ProductSnapshot.currency,
                ProductSnapshot.stock_state, ProductSnapshot.sales_count)
         .select_from(latest)
@@ -160,7 +168,8 @@ def product_rows(session: Session, config: Config, day: dt.date, *, group: str =
         .join(Product, Product.id == latest.c.product_id)
         .join(Site, Site.id == Product.site_id)
         .outerjoin(before, before.c.product_id == latest.c.product_id)
-        .order_by(Product.role, Product.group, Site.name, Product.external_id)
+        .outerjoin(searched, searched.c.product_id == Product.id)
+        .order_by(Product.role, group_of, Site.name, Product.external_id)
         .limit(limit).offset(offset))
     watched = watched_ids(session, config)
     return [ProductRow(site, pid, title, shop_, role_, group_, (site, pid) in watched, seen,
@@ -174,7 +183,8 @@ def product_filters(session: Session) -> dict[str, list[str]]:
     def distinct(column: Any) -> list[str]:
         return sorted(v for v in session.scalars(select(column).distinct()) if v)
 
-    return {"group": distinct(Product.group), "shop": distinct(Product.shop),
+    groups = sorted(set(distinct(Product.group)) | set(distinct(Keyword.group)))
+    return {"group": groups, "shop": distinct(Product.shop),
             "role": distinct(Product.role)}
 
 

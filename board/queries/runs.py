@@ -34,6 +34,7 @@ class RunRow:
 class OutboxRow:
     id: int
     day: dt.date
+    channel: str  # email or chat
     recipient: str
     subject: str
     status: str
@@ -79,7 +80,8 @@ def outbox(session: Session, limit: int = 30) -> tuple[dict[str, int], list[Outb
     counts = {status: int(n) for status, n in session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))}
     rows = session.execute(
-        select(OutboxMessage.id, OutboxMessage.day, OutboxMessage.recipient,
+        select(OutboxMessage.id, OutboxMessage.day, OutboxMessage.channel,
+               OutboxMessage.recipient,
                OutboxMessage.subject, OutboxMessage.status, OutboxMessage.attempts,
                OutboxMessage.next_attempt_at, OutboxMessage.last_error, OutboxMessage.sent_at)
         .order_by(OutboxMessage.id.desc()).limit(limit))

@@ -66,7 +66,7 @@ def build_history(url: str) -> Config:
                 {"external_id": "C1", "title": "C1 robot", "shop": "对手店", "is_own": False,
                  "role": "competitor", "group": "清洁"},
                 {"external_id": "X", "title": EVIL, "shop": "对手店", "is_own": False,
-                 "role": "competitor", "group": "清洁"}]
+                 "role": "competitor", "group": None}]  # found by search only
     with session_scope(url) as session:
         site_id = repo.ensure_site(session, SITE, "generic", "http://127.0.0.1:9")
         keyword_id = repo.ensure_keyword(session, site_id, TERM, "清洁")

@@ -74,6 +74,8 @@ def test_product_rows_and_history(history: Config) -> None:
     with session_scope(history.database_url) as s:
         rows, total = product_rows(s, history, DAY)
         competitors, n = product_rows(s, history, DAY, role="competitor")
+        grouped, in_group = product_rows(s, history, DAY, group="清洁", shop="对手店")
+        assert in_group == 2 and not product_rows(s, history, DAY, group="空气")[0]
         assert compare_pairs(s, history) == [(SITE, "C1", "A")]
         detail = product_history(s, history, SITE, "C1", DAY, 30)
         missing = product_history(s, history, SITE, "nope", DAY, 30)
@@ -83,6 +85,7 @@ def test_product_rows_and_history(history: Config) -> None:
     assert by_id["C1"].change == 0 and by_id["C1"].watched
     assert by_id["X"].stock_state == "out_of_stock" and by_id["X"].title == EVIL
     assert not by_id["X"].watched  # found by search only
+    assert by_id["X"].group == "清洁"  # no group of its own: its keyword's
     assert missing is None and detail is not None
     assert [p.day for p in detail.points][-1] == DAY and len(detail.points) == 9  # BLOCKED
     assert list(detail.counterparts) == ["A"]
