@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import urlsplit
 
+import redis
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -52,6 +54,7 @@ from db.session import session_scope
 
 logger = logging.getLogger(__name__)
 RAW = "sw_raw"  # request meta: the request as queued (how the doing list knows it)
+EXIT_REDIS = 5  # the crawl child's exit status when Redis failed under it
 FLUSH_S = 1.0  # a finished page waits at most this long for its batch to be written
 
 
@@ -61,12 +64,12 @@ def fleet(config: Config) -> DistributedConfig:
     return config.distributed
 
 
-def ledger_for(config: Config, day: dt.date, server: Any = None) -> Ledger:
+def ledger_for(config: Config, day: dt.date, epoch: str, server: Any = None) -> Ledger:
     settings = fleet(config)
     server = server if server is not None else connect(settings)
     queues = [(spider, site.name) for spider in ("listings", "ranks", "suggest")
               for site in config.sites]
-    return Ledger(server, DayKeys(settings.key_prefix, day), settings.key_ttl_s, queues)
+    return Ledger(server, DayKeys(settings.key_prefix, day, epoch), settings.key_ttl_s, queues)
 
 
 def encode(request: scrapy.Request, spider: scrapy.Spider, serializer: RequestSerializer
@@ -82,7 +85,8 @@ class FleetScheduler(Scheduler):
 
     def __init__(self, crawler: Crawler) -> None:
         config: Config = crawler.settings["SHOPWATCH_CONFIG"]
-        self.ledger = ledger_for(config, crawler.settings["SHOPWATCH_DAY"])
+        self.ledger = ledger_for(config, crawler.settings["SHOPWATCH_DAY"],
+                                 crawler.settings["SHOPWATCH_EPOCH"])
         super().__init__(self.ledger.server, persist=True)
         self.worker: str = crawler.settings["SHOPWATCH_WORKER"]
         self.sites = [s.name for s in config.sites
@@ -111,6 +115,16 @@ class FleetScheduler(Scheduler):
                    for site in self.sites)
 
     def enqueue_request(self, request: scrapy.Request) -> bool:
+        try:
+            return self._enqueue(request)
+        except redis.RedisError as exc:
+            # A request that cannot be queued would be a gap once its parent page is marked
+            # done: the crawl child ends at once instead, and everything it had in hand goes
+            # back to the queues (a retry, not a gap).
+            logger.critical("Redis refused a new request, the crawl child stops: %s", exc)
+            os._exit(EXIT_REDIS)
+
+    def _enqueue(self, request: scrapy.Request) -> bool:
         site = str(request.meta.get("site") or "")
         came_from = request.meta.get(RAW)  # a retry or redirect of a request in hand
         if not request.dont_filter and self.df.request_seen(request):
@@ -126,6 +140,13 @@ class FleetScheduler(Scheduler):
         return True
 
     def next_request(self) -> scrapy.Request | None:
+        try:
+            return self._next()
+        except redis.RedisError as exc:  # the spider goes idle and closes (see on_idle)
+            logger.warning("Redis: no request taken: %s", exc)
+            return None
+
+    def _next(self) -> scrapy.Request | None:
         for _ in range(len(self.sites)):
             site = self.sites[self.turn % len(self.sites)]
             self.turn += 1
@@ -138,7 +159,10 @@ class FleetScheduler(Scheduler):
         return None
 
     def has_pending_requests(self) -> bool:
-        return len(self) > 0
+        try:
+            return len(self) > 0
+        except redis.RedisError:
+            return False
 
 
 @dataclass
@@ -173,13 +197,14 @@ class FleetSpider(ShopSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         config = spider.config
-        spider.ledger = ledger_for(config, crawler.settings["SHOPWATCH_DAY"])
+        spider.ledger = ledger_for(config, crawler.settings["SHOPWATCH_DAY"],
+                                   crawler.settings["SHOPWATCH_EPOCH"])
         spider.limiter = FleetLimiter(spider.ledger.server, FleetKeys(fleet(config).key_prefix))
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
     def on_idle(self) -> None:
-        state = self.ledger.server.get(self.ledger.keys.state)
+        state = self.ledger.server.get(self.ledger.keys.state)  # Redis down: raises, closes
         if state == b"crawling" and self.ledger.outstanding() > 0:
             raise DontCloseSpider
 
@@ -268,7 +293,7 @@ class FleetPipeline(DatabasePipeline):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.ledger = ledger_for(self.config, self.day)
+        self.ledger = ledger_for(self.config, self.day, crawler.settings["SHOPWATCH_EPOCH"])
         self.fleet_keys = FleetKeys(fleet(self.config).key_prefix)
         self.worker: str = crawler.settings["SHOPWATCH_WORKER"]
         self.marks: list[tuple[str, bytes]] = []
@@ -399,13 +424,14 @@ class FleetRateLimit:
         self._release(request)
 
 
-def worker_settings(config: Config, day: dt.date, worker: str, sites: list[str] | None,
-                    log_level: str = "WARNING") -> Settings:
+def worker_settings(config: Config, day: dt.date, epoch: str, worker: str,
+                    sites: list[str] | None, log_level: str = "WARNING") -> Settings:
     settings = build_settings(config, day, sites, log_level)
     downloader = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
     downloader["crawlers.distributed.components.FleetRateLimit"] = 950
     settings.setdict({
         "SHOPWATCH_WORKER": worker,
+        "SHOPWATCH_EPOCH": epoch,
         "SCHEDULER": "crawlers.distributed.components.FleetScheduler",
         "ITEM_PIPELINES": {"crawlers.distributed.components.FleetPipeline": 300},
         "SPIDER_MIDDLEWARES": {"crawlers.distributed.components.FleetSpiderMiddleware": 10},

@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import logging
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -57,7 +58,7 @@ def crawl_distributed(config: Config, day: dt.date, *,
     """Seed ``day``, wait for the fleet, close the runs; as ``crawl_in_child`` reports."""
     with session_scope(config.database_url) as session:
         config = with_watchlist(config, session)  # imported products are crawled too
-    ledger = ledger_for(config, day)
+    ledger = ledger_for(config, day, uuid.uuid4().hex[:12])
     timeout = timeout_s if timeout_s is not None else config.schedule.crawl_timeout_s
     timed_out = False
     try:
@@ -81,15 +82,16 @@ def _set_state(ledger: Ledger, state: str) -> None:
     keys = FleetKeys(ledger.keys.prefix)
     try:
         ledger.server.set(ledger.keys.state, state, ex=ledger.ttl)
-        if ledger.server.get(keys.active) == ledger.keys.day.isoformat().encode():
+        if ledger.server.get(keys.active) == ledger.keys.active.encode():
             ledger.server.delete(keys.active)
     except redis.RedisError as exc:
         log.warning("could not record the day's end in Redis: %s", exc)
 
 
 def clear_day(ledger: Ledger) -> int:
-    """Drop the keys of an earlier crawl of the day (a rerun starts from an empty filter)."""
-    keys = list(ledger.server.scan_iter(match=f"{ledger.keys.base}:*", count=1000))
+    """Drop the keys of earlier crawls of the day (a rerun starts from an empty filter)."""
+    pattern = f"{ledger.keys.prefix}:{ledger.keys.day.isoformat()}:*"
+    keys = list(ledger.server.scan_iter(match=pattern, count=1000))
     if keys:
         ledger.server.delete(*keys)
     return len(keys)
@@ -119,7 +121,7 @@ def seed(config: Config, day: dt.date, ledger: Ledger) -> int:
     ledger.server.set(ledger.keys.state, "crawling", ex=ledger.ttl)
     total = sum(ledger.push(name, site, raws) for (name, site), raws in queued.items())
     keys = FleetKeys(ledger.keys.prefix)
-    ledger.server.set(keys.active, day.isoformat(), ex=ledger.ttl)
+    ledger.server.set(keys.active, ledger.keys.active, ex=ledger.ttl)
     return total
 
 
@@ -156,7 +158,7 @@ def wait_until_done(config: Config, ledger: Ledger, deadline: float) -> str | No
         try:
             if server.get(ledger.keys.state) is None:
                 return LOST
-            server.set(keys.active, ledger.keys.day.isoformat(), ex=ledger.ttl)
+            server.set(keys.active, ledger.keys.active, ex=ledger.ttl)
             ledger.recover(lambda worker: bool(server.exists(keys.worker(worker))),
                            settings.max_attempts, site_of, give_up)
             left = ledger.outstanding()

@@ -3,12 +3,11 @@ day's queues (``shopwatch workers``; the board can show the same)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from config import Config
 from config.schema import DistributedConfig
-from crawlers.distributed.keys import FleetKeys, connect
+from crawlers.distributed.keys import FleetKeys, connect, parse_active
 from crawlers.distributed.ledger import Ledger
 
 
@@ -25,14 +24,14 @@ def fleet_status(config: Config) -> dict[str, Any]:
         fields.setdefault("pages", "0")
         fields["pages"] = int(fields["pages"])
         workers.append(fields)
-    active = server.get(keys.active)
+    active = parse_active(server.get(keys.active))
     status: dict[str, Any] = {"day": None, "outstanding": 0, "queued": {}, "workers": workers}
-    if isinstance(active, bytes):
+    if active is not None:
         from crawlers.distributed.components import ledger_for
 
-        day = dt.date.fromisoformat(active.decode())
+        day, epoch = active
         ledger: Ledger = ledger_for(config.model_copy(update={"distributed": settings}), day,
-                                    server)
+                                    epoch, server)
         status.update(day=day.isoformat(), outstanding=ledger.outstanding(),
                       queued=ledger.queued())
     return status

@@ -1,5 +1,7 @@
-"""Redis key names and the connection. A day's keys start ``<prefix>:<day>:`` and expire
-(``[distributed] key_ttl_s``); a worker's heartbeat and the rate limits are not per day."""
+"""Redis key names and the connection. A day's keys start ``<prefix>:<day>:<epoch>:`` and
+expire (``[distributed] key_ttl_s``); the epoch names one seeding of the day, so that a rerun
+never shares a key with a crawl child of the run before it (its requests, counts and crawl-run
+attempt). A worker's heartbeat and the rate limits are not per day."""
 
 from __future__ import annotations
 
@@ -21,10 +23,16 @@ def connect(settings: DistributedConfig) -> redis.Redis:
 class DayKeys:
     prefix: str
     day: dt.date
+    epoch: str
 
     @property
     def base(self) -> str:
-        return f"{self.prefix}:{self.day.isoformat()}"
+        return f"{self.prefix}:{self.day.isoformat()}:{self.epoch}"
+
+    @property
+    def active(self) -> str:
+        """The value of ``FleetKeys.active`` while this crawl of the day is going on."""
+        return f"{self.day.isoformat()}/{self.epoch}"
 
     def queue(self, spider: str, site: str) -> str:
         return f"{self.base}:{spider}:{site}:queue"
@@ -64,6 +72,14 @@ class DayKeys:
     @property
     def gave_up(self) -> str:
         return f"{self.base}:gaveup"
+
+
+def parse_active(value: object) -> tuple[dt.date, str] | None:
+    """(day, epoch) of the ``active`` key's value; None when there is none."""
+    if not isinstance(value, bytes):
+        return None
+    day, _, epoch = value.decode().partition("/")
+    return dt.date.fromisoformat(day), epoch
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from config import Config, load_config
 from config.schema import DistributedConfig
 from crawlers.distributed.components import FLEET_SPIDERS, ledger_for, worker_settings
 from crawlers.distributed.coordinator import record_given_up
-from crawlers.distributed.keys import FleetKeys, connect
+from crawlers.distributed.keys import FleetKeys, connect, parse_active
+from crawlers.distributed.ledger import Ledger
 from crawlers.distributed.serial import RequestSerializer
 
 log = logging.getLogger(__name__)
@@ -120,16 +121,17 @@ class Worker:
         try:
             while not self.stopping:
                 try:
-                    day = self._active_day()
-                    if day is not None and self._has_work(day):
-                        beat.set(state=f"crawling {day}")
-                        self._crawl(day)
+                    ledger = self._active()
+                    if ledger is not None:
+                        self._release(ledger)  # what a child that died left in hand
+                    if ledger is not None and self._has_work(ledger):
+                        beat.set(state=f"crawling {ledger.keys.day}")
+                        self._crawl(ledger)
                         worked = True
                         beat.set(state="idle")
                         continue
-                    if self.stop_when_drained and (worked or day is not None) \
-                            and (day is None or ledger_for(self.config, day,
-                                                           self.server).outstanding() == 0):
+                    if self.stop_when_drained and (worked or ledger is not None) \
+                            and (ledger is None or ledger.outstanding() == 0):
                         return 0
                 except redis.RedisError as exc:
                     log.warning("Redis: %s", exc)
@@ -139,12 +141,14 @@ class Worker:
         finally:
             beat.stop()
 
-    def _active_day(self) -> dt.date | None:
-        value = self.server.get(self.keys.active)
-        return dt.date.fromisoformat(value.decode()) if isinstance(value, bytes) else None
+    def _active(self) -> Ledger | None:
+        """The ledger of the crawl going on, if any."""
+        active = parse_active(self.server.get(self.keys.active))
+        if active is None:
+            return None
+        return ledger_for(self.config, active[0], active[1], self.server)
 
-    def _has_work(self, day: dt.date) -> bool:
-        ledger = ledger_for(self.config, day, self.server)
+    def _has_work(self, ledger: Ledger) -> bool:
         mine = [(spider, site) for spider, site in ledger.queues
                 if not self.sites or site in self.sites]
         pipe = self.server.pipeline(transaction=False)
@@ -152,11 +156,13 @@ class Worker:
             pipe.llen(ledger.keys.queue(spider, site))
         return any(int(n) for n in pipe.execute())
 
-    def _crawl(self, day: dt.date) -> None:
+    def _crawl(self, ledger: Ledger) -> None:
+        day = ledger.keys.day
         parent_fd, keep_fd = os.pipe()
         command = [sys.executable, "-m", "crawlers.distributed.worker", "--config",
-                   self.config_path, "--date", day.isoformat(), "--worker-id", self.id,
-                   "--parent-fd", str(parent_fd), "--log-level", self.log_level]
+                   self.config_path, "--date", day.isoformat(), "--epoch", ledger.keys.epoch,
+                   "--worker-id", self.id, "--parent-fd", str(parent_fd),
+                   "--log-level", self.log_level]
         for site in self.sites:
             command += ["--site", site]
         try:
@@ -169,7 +175,9 @@ class Worker:
             os.close(keep_fd)
         if child.returncode != 0:
             log.warning("crawl child for %s exited with status %s", day, child.returncode)
-        ledger = ledger_for(self.config, day, self.server)
+        self._release(ledger)
+
+    def _release(self, ledger: Ledger) -> None:
         serializer = RequestSerializer(self.config)
         ledger.release_worker(
             self.id, self.settings.max_attempts,
@@ -197,6 +205,7 @@ def child_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawlers.distributed.worker")
     parser.add_argument("--config", required=True)
     parser.add_argument("--date", type=dt.date.fromisoformat, required=True)
+    parser.add_argument("--epoch", required=True)
     parser.add_argument("--worker-id", required=True)
     parser.add_argument("--site", action="append")
     parser.add_argument("--parent-fd", type=int)
@@ -214,8 +223,8 @@ def child_main(argv: list[str] | None = None) -> int:
     from scrapy.core.engine import ExecutionEngine
 
     ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = min(5.0, max(0.2, settings_of(config).poll_s))
-    process = CrawlerProcess(worker_settings(config, args.date, args.worker_id, args.site,
-                                             args.log_level))
+    process = CrawlerProcess(worker_settings(config, args.date, args.epoch, args.worker_id,
+                                             args.site, args.log_level))
     for spider in FLEET_SPIDERS.values():
         process.crawl(spider)
     process.start()
