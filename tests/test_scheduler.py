@@ -21,6 +21,7 @@ from config import load_config
 from db.models import CrawlRun, JobRun, RankObservation
 from db.repo import LEASE, holder_alive
 from db.session import session_scope, upgrade
+from demoshop import catalog
 from demoshop.server import ShopServer
 from monitor.service import scheduler
 from monitor.service.daylock import DayBusy, claim, close_dead, unfinished
@@ -217,7 +218,9 @@ def test_a_crawl_child_killed_leaves_a_failed_run_and_the_next_run_completes(
         assert {r.status for r in runs} == {"ok"}
         slots = s.execute(select(RankObservation.crawl_run_id, RankObservation.keyword_id,
                                  RankObservation.position)).all()
-    assert len(slots) == len(set(slots)) > 0  # nothing duplicated
+    results = [slot for page in (1, 2, 3) for slot in catalog.result_page("扫地机器人", page, 1)[0]]
+    assert sorted(position for _run, _keyword, position in slots) == list(
+        range(1, len(results) + 1))  # every result of the day once: nothing duplicated
     third = scheduler.run_locked(str(path), config, DAY, rerun_done=True)
     with session_scope(db_url) as s:
         assert s.scalar(select(func.count()).select_from(RankObservation)) == len(slots)
