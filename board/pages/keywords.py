@@ -5,15 +5,19 @@ export`` writes them)."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import quote
 
 from starlette.responses import PlainTextResponse, Response
 
 from board.pages.common import shown_day
 from board.queries.keywords import coverage_gaps, library_of, library_view
 from board.web import Ctx, page
-from keywords.export import build_export, export
+from keywords.export import build_export, coverage_path, export, titles_path
 
+PARTS: dict[str, Callable[[Path], Path]] = {"titles": titles_path, "coverage": coverage_path}
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -30,27 +34,21 @@ def library(ctx: Ctx) -> Response:
 
 @page()
 def download(ctx: Ctx) -> Response:
-    """``/keywords/download.csv`` (the term list; ``?part=titles``: the title suggestions)
-    or ``.xlsx`` (one book, both sheets)."""
+    """``/keywords/download.csv`` (the term list; ``?part=titles``: the title suggestions,
+    ``?part=coverage``: the coverage table) or ``.xlsx`` (one book, every sheet), with the
+    headers in the board's language."""
     fmt = ctx.request.path_params["fmt"]
     if fmt not in MEDIA:
         return PlainTextResponse("404: csv or xlsx", status_code=404)
     day = shown_day(ctx)
     group = ctx.arg("group") or None
-    data = build_export(ctx.db, ctx.config, group, day)
-    name = f"keywords-{day.isoformat()}{'-' + group if group else ''}"
+    part = ctx.arg("part") if fmt == "csv" and ctx.arg("part") in PARTS else ""
+    data = replace(build_export(ctx.db, ctx.config, group, day), language=ctx.language)
+    name = f"keywords-{day.isoformat()}{'-' + group if group else ''}{'-' + part if part else ''}"
     with tempfile.TemporaryDirectory(prefix="shopwatch-board-") as folder:
-        files = export(data, fmt, Path(folder) / f"keywords.{fmt}")
-        chosen = files[1] if fmt == "csv" and ctx.arg("part") == "titles" and len(files) > 1 \
-            else files[0]
-        body = chosen.read_bytes()
-    suffix = "-titles" if chosen is not files[0] else ""
+        path = Path(folder) / f"keywords.{fmt}"
+        export(data, fmt, path)
+        body = PARTS[part](path).read_bytes() if part else path.read_bytes()
     return Response(body, media_type=MEDIA[fmt], headers={
         "Content-Disposition": f"attachment; filename=\"keywords.{fmt}\"; "
-                               f"filename*=UTF-8''{_quoted(name + suffix)}.{fmt}"})
-
-
-def _quoted(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text, safe="")
+                               f"filename*=UTF-8''{quote(name, safe='')}.{fmt}"})

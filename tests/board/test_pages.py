@@ -108,12 +108,15 @@ def test_ranks_products_keywords_and_runs_show_the_demo(demo: Config) -> None:
 
 def test_keyword_downloads_are_the_exports(demo: Config) -> None:
     web = client(demo)
+    web.get("/lang/en")  # the headers in the board's language
     csv = web.get("/keywords/download.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert csv.content.startswith(b"\xef\xbb\xbfgroup,rank,term")  # UTF-8 with BOM for Excel
     assert "attachment" in csv.headers["content-disposition"]
     titles = web.get("/keywords/download.csv?part=titles")
-    assert titles.content.startswith(b"\xef\xbb\xbfgroup,site,product_id")
+    assert titles.content.startswith(b"\xef\xbb\xbfgroup,site,product")
+    coverage = web.get("/keywords/download.csv?part=coverage")
+    assert coverage.status_code == 200 and coverage.content != titles.content
     xlsx = web.get("/keywords/download.xlsx")
     book = load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames[0] == "keywords" and book["keywords"].max_row > 10

@@ -75,6 +75,7 @@ def test_product_rows_and_history(history: Config) -> None:
         rows, total = product_rows(s, history, DAY)
         competitors, n = product_rows(s, history, DAY, role="competitor")
         grouped, in_group = product_rows(s, history, DAY, group="清洁", shop="对手店")
+        assert {r.product_id for r in grouped} == {"C1", "X"}
         assert in_group == 2 and not product_rows(s, history, DAY, group="空气")[0]
         assert compare_pairs(s, history) == [(SITE, "C1", "A")]
         detail = product_history(s, history, SITE, "C1", DAY, 30)
