@@ -75,7 +75,8 @@ def attributes_of(session: Session) -> dict[tuple[str, str], list[str]]:
                                   ProductAttribute.value)
                            .order_by(ProductAttribute.source, ProductAttribute.id))
     for site, product_id, value in rows:
-        found[site, product_id].append(value)
+        if value not in found[site, product_id]:  # 品牌 and schema.org's brand say it twice
+            found[site, product_id].append(value)
     return found
 
 

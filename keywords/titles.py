@@ -21,6 +21,7 @@ from keywords.segment import SPEC, Segmenter, load_words, normalise
 CJK_JOIN = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 TO_CHECK = 10  # demand terms listed per product for the operator to check
 CHUNK_MAX = 10  # characters: a longer run without spaces (an unspaced title) is cut in words
+MODEL = re.compile(r"[a-z]+\d")  # a model number starts with letters; a spec (5000pa) not
 GENERIC_MAX = 1  # generic terms added per title (one place of use, not a list of rooms)
 
 
@@ -196,7 +197,8 @@ def suggest(facts: Facts, ranked: Sequence[str], *, limit: int, unit: str,
         unvouched = [w for w in missing if w not in vouched]
         if unvouched:
             for word in unvouched:
-                if len(to_check) < TO_CHECK and word not in to_check:
+                # another product's model number (x17, pro6 max) is nothing to check
+                if len(to_check) < TO_CHECK and word not in to_check and not MODEL.match(word):
                     to_check.append(word)
             continue
         if sum(compact(t) in generic for t in added) + sum(

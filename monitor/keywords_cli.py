@@ -80,15 +80,17 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         title += f", compared with the week of {library.previous_week}"
     table = Table(title=title)
-    for name in ("group", "#", "term", "score", "docs", "share", "top-10", "trend", "change"):
-        table.add_column(name, justify="right" if name in ("#", "score", "docs") else "left")
+    for name in ("group", "#", "term", "score", "searches", "docs", "share", "top-10", "trend",
+                 "change"):
+        table.add_column(name, justify="right" if name in ("#", "score", "searches", "docs")
+                         else "left")
     rank: dict[str, int] = {}
     for t in shown:
         rank[t.group] = rank.get(t.group, 0) + 1
         change = "" if t.change_pct is None else f"{t.change_pct:+.0f}%"
         # scraped words: printed inert, never read as console markup ("[red]")
         table.add_row(Text(inert(t.group)), str(rank[t.group]), Text(inert(t.term)),
-                      f"{t.score:.1f}",
+                      f"{t.score:.1f}", "" if t.demand is None else f"{t.demand:,.0f}",
                       str(t.doc_frequency), f"{t.share:.0%}", f"{t.top10_share:.0%}", t.trend,
                       change)
     Console(width=int(os.environ.get("COLUMNS", "120"))).print(table)
@@ -283,6 +285,13 @@ def register(sub: Any, common: argparse.ArgumentParser,
     p.add_argument("--limit", type=int, default=30, help="terms per group (default 30)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_show, needs_db=True)
+    _register_demand(kw_sub, common)
+    _register_titles(kw_sub, common)
+
+
+def _register_demand(kw_sub: Any, common: argparse.ArgumentParser) -> None:
+    """``keywords import | opportunities | attributes``: what the platforms and the operator
+    tell."""
     p = kw_sub.add_parser("import", parents=[common], help="import a search-term report",
                           description="store a week's search demand from a platform's "
                                       "search-term report (CSV or XLSX): 生意参谋 (sycm), "
@@ -311,6 +320,10 @@ def register(sub: Any, common: argparse.ArgumentParser,
                                       "by 、 or ,); title suggestions may use these words")
     p.add_argument("file", metavar="FILE", help="the list, .xlsx or .csv")
     p.set_defaults(func=cmd_attributes, needs_db=True)
+
+
+def _register_titles(kw_sub: Any, common: argparse.ArgumentParser) -> None:
+    """``keywords titles | export``: what to write in the titles."""
     p = kw_sub.add_parser("titles", parents=[common], help="title suggestions per own product",
                           description="per own product: the suggested title (only words the "
                                       "product vouches for), terms added and dropped, demand "
