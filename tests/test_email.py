@@ -6,7 +6,6 @@ import asyncio
 import datetime as dt
 import email
 import email.policy
-import socket
 import subprocess
 import sys
 import threading
@@ -27,31 +26,16 @@ from monitor.notify.send import notify
 from monitor.rules import AlertDraft
 from monitor.runner import store, visibility_of_day
 from tests.support import config_dict, site_block, write_config
+from tests.support.smtp import Inbox, free_port
 
 DAY = dt.date(2026, 11, 25)
 ROOT = Path(__file__).resolve().parents[1]
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    """A local port nothing listens on (yet)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     yield inbox, port
@@ -94,9 +78,9 @@ def test_digest_is_sent_over_smtp_and_alerts_are_marked(db_url: str, tmp_path: P
     result = notify(config, DAY, visibility_of_day(config, DAY))
     assert result.error is None and result.queued == 2
     # one message per recipient: each delivery is tracked on its own
-    assert [(s, r) for s, r, _ in inbox.messages] == [
+    assert [(m.sender, m.recipients) for m in inbox.messages] == [
         ("watch@example.com", ["ops@example.com"]), ("watch@example.com", ["boss@example.com"])]
-    for _sender, recipients, content in inbox.messages:
+    for _sender, recipients, content, *_ in inbox.messages:
         message = email.message_from_bytes(content)
         assert message["To"] == recipients[0]
         assert message["Subject"] == "ShopWatch 2026-11-25: 1 rank drop, 1 price move"
@@ -143,7 +127,7 @@ def test_notify_dry_run_writes_eml_and_queues_nothing(tmp_path: Path,
 def test_server_down_nothing_lost_then_each_alert_sent_once(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
     _seed(db_url)
-    port = _free_port()
+    port = free_port()
     config = load_config(_config(tmp_path, db_url, port))
     down = notify(config, DAY, visibility_of_day(config, DAY))
     assert down.error and "127.0.0.1" in down.error and down.delivery
@@ -166,7 +150,7 @@ def test_server_down_nothing_lost_then_each_alert_sent_once(tmp_path: Path) -> N
         assert notify(config, DAY, seen, now=later).delivery.sent == ["ops@example.com"]  # type: ignore[union-attr]
         for _ in range(2):  # up again, twice in a row: nothing twice
             assert notify(config, DAY, seen, now=later).delivery.sent == []  # type: ignore[union-attr]
-        assert sorted(r[0] for _s, r, _c in inbox.messages) == ["boss@example.com",
+        assert sorted(m.recipients[0] for m in inbox.messages) == ["boss@example.com",
                                                                  "ops@example.com"]
         # an alert found later the same day goes out on its own, once
         with session_scope(db_url) as session:
@@ -176,7 +160,7 @@ def test_server_down_nothing_lost_then_each_alert_sent_once(tmp_path: Path) -> N
         assert notify(config, DAY, seen, now=later).queued == 0
     finally:
         controller.stop()
-    subjects = [email.message_from_bytes(c)["Subject"] for _s, _r, c in inbox.messages]
+    subjects = [email.message_from_bytes(m.content)["Subject"] for m in inbox.messages]
     assert subjects[2:] == ["ShopWatch 2026-11-25: 1 stock-out"] * 2
     assert len(inbox.messages) == 4
 
@@ -204,7 +188,7 @@ def test_killed_in_the_middle_of_sending_each_alert_still_arrives_once(
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
     _seed(db_url)
     inbox = SlowInbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     config = _config(tmp_path, db_url, port)
@@ -214,7 +198,7 @@ def test_killed_in_the_middle_of_sending_each_alert_still_arrives_once(
         assert inbox.waiting.wait(60), "the second delivery never started"
         child.kill()  # SIGKILL while the second message is being sent
         child.wait(30)
-        assert [r for _s, r, _c in inbox.messages] == [["ops@example.com"]]
+        assert [m.recipients for m in inbox.messages] == [["ops@example.com"]]
         assert _outbox(db_url) == [("ops@example.com", "sent", 1),
                                    ("boss@example.com", "queued", 0)]
         reloaded = load_config(config)
@@ -222,7 +206,7 @@ def test_killed_in_the_middle_of_sending_each_alert_still_arrives_once(
         assert result.delivery and result.delivery.sent == ["boss@example.com"]
     finally:
         controller.stop()
-    assert [r for _s, r, _c in inbox.messages] == [["ops@example.com"], ["boss@example.com"]]
+    assert [m.recipients for m in inbox.messages] == [["ops@example.com"], ["boss@example.com"]]
 
 
 def test_storing_the_same_alerts_again_adds_nothing(db_url: str) -> None:
@@ -257,7 +241,7 @@ def test_digest_over_smtp_carries_the_history_charts_inline(db_url: str, tmp_pat
         kinds = {a.kind for a in run_monitor(session, config, days[-1])}
     assert {"rank_drop", "price_move", "undercut"} <= kinds
     assert notify(config, days[-1], visibility_of_day(config, days[-1])).error is None
-    message = email.message_from_bytes(inbox.messages[0][2])
+    message = email.message_from_bytes(inbox.messages[0].content)
     html = next(p for p in message.walk() if p.get_content_type() == "text/html")
     body = html.get_payload(decode=True).decode()
     assert "left the top 10" in body and "price cut" in body
@@ -284,8 +268,8 @@ def test_an_alert_that_got_worse_the_same_day_is_sent_again_once(
             store(session, [drop(position)])  # a rerun of the day finds this position
         result = notify(config, DAY, visibility_of_day(config, DAY))
         assert result.delivery and len(result.delivery.sent) == sent, position
-    subjects = [email.message_from_bytes(c).get_payload(0).get_payload(decode=True).decode()
-                for _s, _r, c in inbox.messages]
+    subjects = [email.message_from_bytes(m.content).get_payload(0).get_payload(decode=True).decode()
+                for m in inbox.messages]
     assert ["#15" in text for text in subjects] == [False, False, True, True]
     with session_scope(db_url) as session:
         assert len(list(session.scalars(select(Alert)))) == 1
@@ -310,8 +294,8 @@ def test_recipient_lists_get_their_alerts_and_nobody_gets_one_twice(
                        None, "captcha", scope="ranks")])
     config = load_config(path)
     assert notify(config, DAY, visibility_of_day(config, DAY)).error is None
-    got = {r[0]: str(email.message_from_bytes(c, policy=email.policy.default)["Subject"])
-           for _s, r, c in inbox.messages}
+    got = {m.recipients[0]: str(email.message_from_bytes(
+        m.content, policy=email.policy.default)["Subject"]) for m in inbox.messages}
     assert got == {
         "ops@example.com": "ShopWatch 2026-11-25 · all: 1 blocked crawl, 1 rank drop, "
                            "1 price move",
@@ -373,4 +357,4 @@ def test_the_outbox_of_an_earlier_release_is_numbered_and_sent_as_before(
     # queues nothing new (the day had digests), sends the one
     result = notify(config, DAY, visibility_of_day(config, DAY))
     assert result.queued == 0 and result.delivery and result.delivery.sent == ["ops@example.com"]
-    assert [r for _s, r, _c in inbox.messages] == [["ops@example.com"]]
+    assert [m.recipients for m in inbox.messages] == [["ops@example.com"]]

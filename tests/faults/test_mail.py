@@ -4,7 +4,6 @@ and the exit status a cron user sees. Each test says the outcome it expects."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import email
 import socket
@@ -32,36 +31,13 @@ from monitor.notify.send import notify
 from monitor.rules import AlertDraft
 from monitor.runner import store, visibility_of_day
 from tests.support import config_dict, site_block, write_config
+from tests.support.smtp import Inbox, free_port
 
 # implicit TLS (ssl mode) is TLS from the first byte; aiosmtpd cannot tell and warns
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 DAY = dt.date(2026, 11, 25)
 ROOT = Path(__file__).resolve().parents[2]
 USER, PASSWORD = "watch", "s3cret-pw"
-
-
-class Inbox:
-    """Records what the server accepted: (recipients, message bytes, logged in, over TLS)."""
-
-    def __init__(self, delay: float = 0.0) -> None:
-        self.delay = delay  # per message: keeps concurrent senders in each other's way
-        self.messages: list[tuple[list[str], bytes, bool, bool]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        await asyncio.sleep(self.delay)
-        tls = session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None
-        self.messages.append((list(envelope.rcpt_tos), envelope.content,
-                              bool(session.authenticated), tls))
-        return "250 OK"
-
-    def recipients(self) -> list[str]:
-        return sorted(r for rcpt, *_ in self.messages for r in rcpt)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _login(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
@@ -83,7 +59,7 @@ def server(ca: trustme.CA) -> Iterator[Callable[..., tuple[Inbox, int]]]:
 
     def start(security: str = "none", delay: float = 0.0, port: int | None = None
               ) -> tuple[Inbox, int]:
-        inbox, port = Inbox(delay), port or _free_port()
+        inbox, port = Inbox(delay), port or free_port()
         tls: dict[str, Any] = {}
         if security != "none":
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -163,7 +139,7 @@ def test_three_senders_at_once_deliver_each_queued_message_once(
     other's way) -> exactly 8 deliveries, each recipient once; every message sent, each
     counted by exactly one sender; nothing left claimed."""
     _seed(db_url)
-    port = _free_port()
+    port = free_port()
     config = load_config(_config(tmp_path, db_url, port, recipients=8))
     _queue_while_down(config)
     inbox, _ = server(delay=0.05, port=port)
@@ -217,7 +193,7 @@ def test_a_claim_of_a_dead_sender_is_taken_over_after_its_lease_and_sent_once(
     taken over at once."""
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
     _seed(db_url)
-    port = _free_port()
+    port = free_port()
     config = load_config(_config(tmp_path, db_url, port, recipients=2))
     _queue_while_down(config)
     inbox, _ = server(port=port)
@@ -252,7 +228,7 @@ def test_after_the_server_comes_back_a_persons_notify_sends_now(
     waits; ``shopwatch notify`` by hand sends r0 now, exit 0; nothing goes twice."""
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
     _seed(db_url)
-    port = _free_port()
+    port = free_port()
     path = _config(tmp_path, db_url, port, recipients=2)
     config = load_config(path)
     _queue_while_down(config)
@@ -292,8 +268,8 @@ def test_tls_with_login_delivers(security: str, tmp_path: Path, ca_file: Path,
     result = notify(config, DAY, visibility_of_day(config, DAY))
     assert result.error is None
     assert inbox.recipients() == ["r0@example.com", "r1@example.com"]
-    assert all(logged_in and tls for _r, _m, logged_in, tls in inbox.messages)
-    subject = email.message_from_bytes(inbox.messages[0][1])["Subject"]
+    assert [(m.logged_in, m.tls) for m in inbox.messages] == [(True, True)] * len(inbox.messages)
+    subject = email.message_from_bytes(inbox.messages[0].content)["Subject"]
     assert subject == "ShopWatch 2026-11-25: 1 price move"
 
 
@@ -377,7 +353,7 @@ def test_run_exits_non_zero_when_mail_is_not_sent_or_a_step_failed(
     monkeypatch.setattr("monitor.service.job.crawl_in_child", lambda *_a, **_k: ChildResult(
         0 if crawl_ok else 1, False, "" if crawl_ok else "RuntimeError: the crawl blew up"))
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
-    port = _free_port()
+    port = free_port()
     if mail_up:
         server(port=port)
     path = _config(tmp_path, db_url, port)
