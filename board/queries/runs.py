@@ -85,4 +85,4 @@ def outbox(session: Session, limit: int = 30) -> tuple[dict[str, int], list[Outb
                OutboxMessage.subject, OutboxMessage.status, OutboxMessage.attempts,
                OutboxMessage.next_attempt_at, OutboxMessage.last_error, OutboxMessage.sent_at)
         .order_by(OutboxMessage.id.desc()).limit(limit))
-    return counts, [OutboxRow(*row) for row in rows]
+    return counts, [OutboxRow(**row._asdict()) for row in rows]

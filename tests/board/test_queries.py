@@ -16,7 +16,7 @@ from board.queries.overview import (
 )
 from board.queries.products import compare_pairs, product_history, product_rows
 from board.queries.ranks import keyword_history, own_rank_lines
-from board.queries.runs import blocked_page, crawl_runs
+from board.queries.runs import blocked_page, crawl_runs, job_runs, outbox
 from config import Config
 from db import repo
 from db.session import session_scope
@@ -140,3 +140,22 @@ def test_a_kept_page_is_listed_with_its_run_and_cut(history: Config) -> None:
         kept = blocked_page(s, runs[BLOCKED].id)[0]  # type: ignore[index]
     assert kept.reason == "again" and len(kept.body.encode()) <= 256 * 1024
     assert kept.body == "界" * (256 * 1024 // 3)
+
+
+def test_the_day_lock_and_the_outbox_are_listed(history: Config) -> None:
+    from db.models import JobRun, OutboxMessage
+
+    with session_scope(history.database_url) as s:
+        s.add(JobRun(day=DAY, job="daily", status="running", owner="host:1", step="crawl"))
+        s.add_all(OutboxMessage(day=DAY, recipient=f"op{i}@example.com", subject="日报",
+                                message_id=f"<{i}@x>", message=b"...", status=status,
+                                channel=channel, attempts=i)
+                  for i, (status, channel) in enumerate([("sent", "email"),
+                                                         ("queued", "chat")]))
+    with session_scope(history.database_url) as s:
+        [job] = job_runs(s, DAY)
+        counts, messages = outbox(s)
+    assert (job.job, job.status, job.step) == ("daily", "running", "crawl")
+    assert counts == {"sent": 1, "queued": 1}
+    assert [(m.channel, m.status, m.attempts) for m in messages] == [("chat", "queued", 1),
+                                                                    ("email", "sent", 0)]
