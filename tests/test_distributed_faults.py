@@ -206,3 +206,27 @@ def test_a_request_whose_workers_keep_dying_is_given_up_after_max_attempts(
         assert run.status == "failed" and run.errors_count == 1
         assert "its worker died 2 times" in (run.error_summary or "")
     assert REDIS_URL  # the shared server was used, under a prefix of this test only
+
+
+def test_the_fleets_rate_limit_and_shared_back_off() -> None:
+    """Two workers' limiters on one Redis: concurrency and delay hold for both together, and
+    a block seen by one pauses the site for the other, doubling with each block in a row."""
+    from crawlers.distributed.keys import FleetKeys
+    from crawlers.distributed.ratelimit import FleetLimiter
+
+    with key_prefix() as prefix:
+        one = FleetLimiter(redis.Redis.from_url(REDIS_URL), FleetKeys(prefix))
+        two = FleetLimiter(redis.Redis.from_url(REDIS_URL), FleetKeys(prefix))
+        assert one.try_acquire("shop", "a", 2, 0.0) == 0.0
+        assert two.try_acquire("shop", "b", 2, 0.0) == 0.0
+        assert two.try_acquire("shop", "c", 2, 0.0) > 0  # two in flight: the third waits
+        assert one.in_flight("shop") == 2
+        one.release("shop", "a")
+        assert two.try_acquire("shop", "c", 2, 0.0) == 0.0
+        # a delay of 0.5 s between any two requests to the site, whoever sends them
+        assert one.try_acquire("slow", "d", 4, 0.5) == 0.0
+        assert 0.3 < two.try_acquire("slow", "e", 4, 0.5) <= 0.5
+        # blocks: 1 s, then 2 s, for every worker
+        assert one.blocked("shop", 1.0) == 1.0
+        assert two.blocked("shop", 1.0) == 2.0
+        assert 1.5 < one.try_acquire("shop", "f", 5, 0.0) <= 2.0

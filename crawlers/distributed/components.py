@@ -385,6 +385,7 @@ class FleetRateLimit:
         self.limiter = FleetLimiter(connect(fleet(config)), FleetKeys(fleet(config).key_prefix))
         self.sites = {s.name: s for s in config.sites}
         self.hosts = {urlsplit(s.base_url).netloc: s.name for s in config.sites}
+        self.turns: dict[str, Any] = {}  # site -> asyncio.Lock
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -402,9 +403,14 @@ class FleetRateLimit:
             return
         settings = self.sites[site]
         token = uuid.uuid4().hex
-        while wait := self.limiter.try_acquire(site, token, settings.concurrency,
-                                               settings.download_delay):
-            await asyncio.sleep(wait)
+        # One request per site and worker asks Redis at a time, the others wait their turn
+        # here: a worker's dozens of waiting requests would otherwise poll Redis every 20 ms
+        # each (and the calls are synchronous, in the reactor's thread).
+        lock = self.turns.setdefault(site, asyncio.Lock())
+        async with lock:
+            while wait := self.limiter.try_acquire(site, token, settings.concurrency,
+                                                   settings.download_delay):
+                await asyncio.sleep(wait)
         request.meta["sw_lease"] = token
 
     def _release(self, request: scrapy.Request) -> None:
