@@ -17,11 +17,19 @@ from sqlalchemy.exc import (
 )
 
 from config import Config
-from crawlers.health import SiteHealth
+from crawlers.health import KEPT_CHARS, SiteHealth
 from crawlers.identity import Identity
 from crawlers.items import ProductItem, RankItem, SuggestionItem
 from crawlers.spiders.base import ShopSpider
-from crawlers.validate import Fixes, clean_item, clean_term, clean_text, price_unknown
+from crawlers.validate import (
+    Fixes,
+    clean_item,
+    clean_page,
+    clean_term,
+    clean_text,
+    clean_url,
+    price_unknown,
+)
 from db import repo
 from db.session import session_scope
 
@@ -122,7 +130,9 @@ class DatabasePipeline:
                     repo.prune_stale(session, run_id, attempt)
                 kept = seen.kept_page
                 if kept is not None:  # what the platform showed, for the board's Runs page
-                    repo.save_blocked_page(session, run_id, kept.url, kept.reason, kept.body,
+                    repo.save_blocked_page(session, run_id, clean_url(kept.url) or "",
+                                           clean_text(kept.reason) or "",
+                                           clean_page(kept.body, KEPT_CHARS),
                                            status=kept.status, content_type=kept.content_type)
         except (SQLAlchemyError, ValueError) as exc:
             logger.error("crawl run %s/%s %s could not be finished: %s", site,

@@ -34,7 +34,8 @@ from crawlers.pagetext.clean import (
 
 # Column sizes of db/models.py (titles are Text: capped all the same).
 MAX_TITLE = 1000
-MAX_NAME = 256  # shop, brand, keyword terms
+MAX_NAME = 256  # shop, brand, keyword terms, attribute values
+MAX_ATTRIBUTE_NAME = 64
 MAX_URL = 2048
 MAX_PRICE_RAW = 128
 MAX_ID = 128
@@ -89,6 +90,13 @@ def clean_text(value: str | None, limit: int | None = None,
     return _cut(" ".join(_inert(value, fixes).split()), limit, fixes) or None
 
 
+def clean_page(value: str, limit: int) -> str:
+    """A kept page's text (the board shows it as text): storable (NUL and lone surrogates
+    become U+FFFD), inert (terminal sequences and controls but tabs and line breaks removed),
+    at most ``limit`` characters."""
+    return _inert(value, Fixes())[:limit]
+
+
 def clean_url(value: str | None, fixes: Fixes | None = None) -> str | None:
     """An http(s) URL that fits its column, else None (counted)."""
     fixes = fixes if fixes is not None else Fixes()
@@ -136,6 +144,10 @@ def clean_product(item: ProductItem, fixes: Fixes | None = None) -> ProductItem:
     item.title = clean_text(item.title, MAX_TITLE, fixes)
     item.shop = clean_text(item.shop, MAX_NAME, fixes)
     item.brand = clean_text(item.brand, MAX_NAME, fixes)
+    # the spec table's rows (name, value): as inert as the title; an empty row is dropped
+    item.attributes = [(name, value) for name, value in (
+        (clean_text(n, MAX_ATTRIBUTE_NAME, fixes), clean_text(v, MAX_NAME, fixes))
+        for n, v in item.attributes) if name and value]
     item.price = _clean_money(item.price, fixes)
     item.list_price = _clean_money(item.list_price, fixes)
     item.price_high = _clean_money(item.price_high, fixes)

@@ -109,6 +109,15 @@ def test_a_long_id_fits_its_column_and_stays_apart() -> None:
     assert clean_id("a\x00b") == "a\ufffdb"
 
 
+def test_spec_table_rows_are_inert_and_fit_their_columns() -> None:
+    item = ProductItem(site="s", external_id="1", attributes=[
+        ("品牌", "\x00Acme\x9b1m"), ("型号\x1b[31m", "X1"), ("", "no name"), ("颜色", " "),
+        ("N" * 100, "V" * 300)])
+    clean_product(item)
+    assert item.attributes == [("品牌", "\ufffdAcme"), ("型号", "X1"),
+                               ("N" * 64, "V" * 256)]
+
+
 def test_a_product_is_cut_to_its_columns_and_impossible_values_become_unknown() -> None:
     item = ProductItem(
         site="s", external_id="1", url="javascript:void(0)", title="T" * 100_000,
