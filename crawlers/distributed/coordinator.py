@@ -19,7 +19,7 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -98,31 +98,59 @@ def clear_day(ledger: Ledger) -> int:
 
 
 def seed(config: Config, day: dt.date, ledger: Ledger) -> int:
-    """Begin the day's crawl runs and queue the requests the spiders start with."""
+    """Begin the day's crawl runs, then queue the requests the spiders start with, in chunks
+    (a day of a million products is never held in memory at once; workers start on the first
+    chunk)."""
     clear_day(ledger)
-    serializer = RequestSerializer(config)
     runs: dict[str, str] = {}
-    queued: dict[tuple[str, str], list[bytes]] = defaultdict(list)
+    spiders = []
     for name in SPIDERS:
         spider, pipeline = _offline_spider(config, day, name)
         pipeline.open_spider()  # the crawl runs, as a single-process crawl begins them
         for site, (site_id, run_id, attempt) in pipeline.runs.items():
             runs[f"{site}/{name}"] = f"{run_id}:{attempt}:{site_id}"
-        seen = RFPDupeFilter(ledger.server, key=ledger.keys.seen(name))
-        for request in asyncio.run(_collect(spider.start())):
-            if request.meta.get("site") not in pipeline.runs:
-                continue
-            if not request.dont_filter and seen.request_seen(request):
-                continue
-            queued[name, str(request.meta["site"])].append(
-                serializer.dumps(request.to_dict(spider=spider)))
-        ledger.touch([ledger.keys.seen(name)])
+        spiders.append((spider, set(pipeline.runs)))
     ledger.set_runs(runs)
     ledger.server.set(ledger.keys.state, "crawling", ex=ledger.ttl)
-    total = sum(ledger.push(name, site, raws) for (name, site), raws in queued.items())
-    keys = FleetKeys(ledger.keys.prefix)
-    ledger.server.set(keys.active, ledger.keys.active, ex=ledger.ttl)
+    ledger.server.set(FleetKeys(ledger.keys.prefix).active, ledger.keys.active, ex=ledger.ttl)
+    serializer = RequestSerializer(config)
+    return sum(asyncio.run(_queue_start(spider, sites, ledger, serializer))
+               for spider, sites in spiders)
+
+
+SEED_CHUNK = 5000
+
+
+async def _queue_start(spider: ShopSpider, sites: set[str], ledger: Ledger,
+                       serializer: RequestSerializer) -> int:
+    """Queue ``spider``'s start requests of ``sites`` through the shared duplicate filter."""
+    seen = RFPDupeFilter(ledger.server, key=ledger.keys.seen(spider.name))
+    chunk: list[scrapy.Request] = []
+    total = 0
+    async for request in spider.start():
+        if isinstance(request, scrapy.Request) and request.meta.get("site") in sites:
+            chunk.append(request)
+        if len(chunk) >= SEED_CHUNK:
+            total += _queue_chunk(spider, chunk, seen, ledger, serializer)
+            chunk = []
+    total += _queue_chunk(spider, chunk, seen, ledger, serializer)
+    ledger.touch([ledger.keys.seen(spider.name)])
     return total
+
+
+def _queue_chunk(spider: ShopSpider, requests: list[scrapy.Request], seen: RFPDupeFilter,
+                 ledger: Ledger, serializer: RequestSerializer) -> int:
+    filtered = [r for r in requests if not r.dont_filter]
+    pipe = ledger.server.pipeline(transaction=False)
+    for request in filtered:
+        pipe.sadd(seen.key, seen.request_fingerprint(request))
+    added = dict(zip(map(id, filtered), pipe.execute(), strict=True))
+    queued: dict[str, list[bytes]] = defaultdict(list)
+    for request in requests:
+        if request.dont_filter or added[id(request)]:
+            queued[str(request.meta["site"])].append(
+                serializer.dumps(request.to_dict(spider=spider)))
+    return sum(ledger.push(spider.name, site, raws) for site, raws in queued.items())
 
 
 def _offline_spider(config: Config, day: dt.date, name: str
@@ -132,10 +160,6 @@ def _offline_spider(config: Config, day: dt.date, name: str
     spider = SPIDER_CLASSES[name].from_crawler(crawler)
     crawler.spider = spider
     return spider, DatabasePipeline(crawler)
-
-
-async def _collect(requests: AsyncIterator[Any]) -> list[scrapy.Request]:
-    return [r async for r in requests if isinstance(r, scrapy.Request)]
 
 
 def wait_until_done(config: Config, ledger: Ledger, deadline: float) -> str | None:
