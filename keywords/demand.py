@@ -71,12 +71,18 @@ def reported(session: Session, week: dt.date) -> list[SearchDemand]:
 def demand_of(terms: Iterable[str], rows: Sequence[SearchDemand]) -> dict[str, Demand]:
     """Demand per term (terms no reported phrase contains are left out)."""
     largest = max((r.volume for r in rows if r.volume), default=0.0)
+    # the reported phrases by each pair of characters they hold: a term is looked for only in
+    # the phrases that hold its first two (thousands of terms x thousands of phrases otherwise)
+    by_pair: dict[str, list[SearchDemand]] = defaultdict(list)
+    for row in rows:
+        for pair in {row.term_key[i:i + 2] for i in range(len(row.term_key) - 1)}:
+            by_pair[pair].append(row)
     out: dict[str, Demand] = {}
     for term in terms:
         key = compact(term)
         if len(key) < 2:
             continue
-        found = [r for r in rows if key in r.term_key]
+        found = [r for r in by_pair.get(key[:2], ()) if key in r.term_key]
         if not found:
             continue
         volume = sum(r.volume for r in found if r.volume) or None

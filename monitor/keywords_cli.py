@@ -80,17 +80,19 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         title += f", compared with the week of {library.previous_week}"
     table = Table(title=title)
-    for name in ("group", "#", "term", "score", "searches", "docs", "share", "top-10", "trend",
-                 "change"):
+    searched = any(t.demand is not None for t in shown)  # a column once demand is imported
+    for name in ("group", "#", "term", "score", *(["searches"] if searched else []), "docs",
+                 "share", "top-10", "trend", "change"):
         table.add_column(name, justify="right" if name in ("#", "score", "searches", "docs")
-                         else "left")
+                         else "left", overflow="fold")
     rank: dict[str, int] = {}
     for t in shown:
         rank[t.group] = rank.get(t.group, 0) + 1
         change = "" if t.change_pct is None else f"{t.change_pct:+.0f}%"
         # scraped words: printed inert, never read as console markup ("[red]")
         table.add_row(Text(inert(t.group)), str(rank[t.group]), Text(inert(t.term)),
-                      f"{t.score:.1f}", "" if t.demand is None else f"{t.demand:,.0f}",
+                      f"{t.score:.1f}",
+                      *([] if not searched else ["" if t.demand is None else f"{t.demand:,.0f}"]),
                       str(t.doc_frequency), f"{t.share:.0%}", f"{t.top10_share:.0%}", t.trend,
                       change)
     Console(width=int(os.environ.get("COLUMNS", "120"))).print(table)
