@@ -7,6 +7,9 @@ raised, the Content-Security-Policy refused something or a request failed unexpe
 
 ``SHOPWATCH_SCREENSHOTS=1`` also saves the README's screenshots (docs/img/board-*.png,
 1280x800): the overview, a rank drop's chart and a product page, in Chinese and English.
+
+Longer than 300 lines because the module-scoped set-up (demo, server, browser, the watch on
+every page) serves only these tests and a module is the unit pytest shares it by.
 """
 
 from __future__ import annotations
