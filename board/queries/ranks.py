@@ -72,22 +72,34 @@ def own_rank_lines(session: Session, day: dt.date) -> list[RankLine]:
     """Every (site, keyword, own product) seen in the last ``BEST_OF_DAYS`` days."""
     since = day - dt.timedelta(days=BEST_OF_DAYS - 1)
     trend_days = days_between(day - dt.timedelta(days=TREND_DAYS - 1), day)
+    # ids first, names after: the observations are read through their product index
+    own = {row_id: (pid, title) for row_id, pid, title in session.execute(
+        select(Product.id, Product.external_id, Product.title).where(Product.is_own))}
+    runs = {run_id: (site, seen) for run_id, site, seen in session.execute(
+        select(CrawlRun.id, Site.name, CrawlRun.day).join(Site, Site.id == CrawlRun.site_id)
+        .where(CrawlRun.day.between(since, day)))}
+    if not own or not runs:
+        return []
     rows = session.execute(
-        select(Site.name, Keyword.term, Keyword.group, Product.external_id, Product.title,
-               CrawlRun.day, func.min(RankObservation.organic_position))
-        .select_from(RankObservation)
-        .join(CrawlRun, CrawlRun.id == RankObservation.crawl_run_id)
-        .join(Site, Site.id == CrawlRun.site_id)
-        .join(Keyword, Keyword.id == RankObservation.keyword_id)
-        .join(Product, Product.id == RankObservation.product_id)
-        .where(Product.is_own, CrawlRun.day.between(since, day),
+        select(RankObservation.crawl_run_id, RankObservation.keyword_id,
+               RankObservation.product_id, func.min(RankObservation.organic_position))
+        .where(RankObservation.product_id.in_(list(own)),
+               RankObservation.crawl_run_id.in_(list(runs)),
                RankObservation.organic_position.is_not(None),
                RankObservation.sponsored.is_(False))
-        .group_by(Site.name, Keyword.term, Keyword.group, Product.external_id, Product.title,
-                  CrawlRun.day))
+        .group_by(RankObservation.crawl_run_id, RankObservation.keyword_id,
+                  RankObservation.product_id))
+    found_rows = rows.all()
+    terms = {row_id: (term, group) for row_id, term, group in session.execute(
+        select(Keyword.id, Keyword.term, Keyword.group)
+        .where(Keyword.id.in_({r[1] for r in found_rows})))}
     places: dict[tuple[str, str, str, str, str | None], dict[dt.date, int]] = defaultdict(dict)
-    for site, term, group, pid, title, seen, position in rows:
-        places[site, term, group, pid, title][seen] = int(position or 0)
+    for run_id, keyword_id, product_id, position in found_rows:
+        site, seen = runs[run_id]
+        term, group = terms[keyword_id]
+        pid, title = own[product_id]
+        best = places[site, term, group, pid, title]
+        best[seen] = min(int(position or 0), best.get(seen, 10**9))
     bad = bad_rank_days(session, trend_days[0], day)
     lines = []
     for (site, term, group, pid, title), found in places.items():

@@ -145,3 +145,18 @@ def test_acknowledge_and_mute_from_the_alert_page(demo_copy: Config) -> None:
         assert repo.active_mutes(s, stock_out.day).silences(stock_out)
     assert web.post("/mutes", data={"csrf": token, "target": "product", "key": "x",
                                     "days": "0"}).status_code == 400
+
+
+def test_the_digests_and_chats_links_open_board_pages(demo: Config) -> None:
+    from monitor.notify.explain import alert_link, keyword_link, overview_link, product_link
+
+    web = client(demo)
+    drop = next(a for a in _alerts(demo) if a.kind == "rank_drop")
+    board = "http://192.168.1.5:8000"
+    links = [overview_link(board, drop.day), alert_link(board, drop),
+             keyword_link(board, drop.keyword),
+             product_link(board, drop.site, drop.product_external_id)]
+    for link in links:
+        assert link and web.get(link.removeprefix(board)).status_code == 200, link
+    odd = keyword_link(board, "a/b ?&") or ""
+    assert web.get(odd.removeprefix(board)).status_code == 404  # unknown: 404, not a 500
