@@ -98,6 +98,7 @@ def test_redis_restarted_mid_day_fails_the_day_with_a_reason_then_a_rerun_comple
                 second.kill()
                 second.wait()
         finally:
+            stop(fleet)  # a failure before the restart leaves no worker behind
             shop.shutdown()
             shop.server_close()
     result = outcome["result"]
