@@ -109,6 +109,14 @@ class _Vouched:
         if noun:
             words.add(compact(noun))
         self.words = words
+        self.values = [normalise(v).strip() for v in facts.attributes]
+
+    def whole(self, word: str) -> str:
+        """The attribute as written that holds ``word`` (大吸力 -> 5000pa大吸力, 锁芯 ->
+        c级锁芯): it says more, and only what the product has; else ``word``."""
+        key = compact(word)
+        return next((v for v in self.values if key in compact(v) and key != compact(v)
+                     and len(v) <= CHUNK_MAX and " " not in v), word)
 
     def __contains__(self, term: str) -> bool:
         return compact(term) in self.words or all(compact(w) in self.words
@@ -204,6 +212,9 @@ def suggest(facts: Facts, ranked: Sequence[str], *, limit: int, unit: str,
         if sum(compact(t) in generic for t in added) + sum(
                 compact(w) in generic for w in missing) > GENERIC_MAX:
             continue
+        missing = [vouched.whole(w) for w in missing]
+        if any(compact(w) in chosen for w in missing):
+            continue  # the attribute is in the title already
         if fits([*middle, *missing]):
             middle += missing
             added += missing
