@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:  # the session secret's file
         raise UserError(f"the board's session secret: {exc}") from None
     who = "log in required" if users else "no users: everyone here is an editor"
-    print(f"ShopWatch board on http://{_shown(args.host)}:{args.port}/ ({who}); Ctrl-C stops it")
+    print(f"ShopWatch board on http://{_shown(args.host)}:{args.port}/ ({who}); Ctrl-C stops it",
+          flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
                 proxy_headers=False, server_header=False)
     return 0
