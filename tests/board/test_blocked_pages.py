@@ -49,3 +49,16 @@ def test_a_clean_crawl_keeps_no_page(shop: ShopServer, tmp_path: Path) -> None:
     with session_scope(url) as s:
         assert s.scalars(select(CrawlRun)).one().status == "ok"
         assert s.scalars(select(BlockedPage)).first() is None
+
+
+def test_an_error_page_is_kept_with_its_status(shop: ShopServer, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    config_path = write_config(tmp_path / "c.toml", demo_config(shop.url, url, listing_paths=()))
+    upgrade(url)
+    shop.set(error=1.0)
+    assert crawl_in_child(str(config_path), DAY, ["ranks"], timeout_s=120).returncode == 0
+    with session_scope(url) as s:
+        run = s.scalars(select(CrawlRun)).one()
+        kept = s.scalars(select(BlockedPage)).one()
+        assert run.status == "failed" and kept.run_id == run.id
+        assert kept.status == 503 and kept.reason.startswith("HTTP 503")
