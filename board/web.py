@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from board.auth import CSRF_FIELD, RateLimit, csrf_ok, csrf_token
 from board.labels import name
 from config import Config, i18n
+from crawlers.pagetext.clean import is_http_link
 from db import repo
 
 
@@ -172,6 +173,7 @@ def environment(language: str) -> Environment:
     env.filters["when"] = lambda value: i18n.format_datetime(language, value, "short") \
         if value else "–"
     env.globals["label"] = lambda table, code: name(language, table, code)
+    env.globals["is_link"] = lambda url: bool(url) and is_http_link(url)
     env.globals["languages"] = i18n.LANGUAGES
     env.globals["urlencode"] = urlencode
     return env

@@ -62,11 +62,12 @@ def build_history(url: str) -> Config:
     upgrade(url)
     config = config_for(url)
     products = [{"external_id": "A", "title": "Our A robot", "shop": "我们的店", "is_own": True,
-                 "role": "own", "group": "清洁"},
+                 "role": "own", "group": "清洁", "url": "https://shop.example/item/A"},
                 {"external_id": "C1", "title": "C1 robot", "shop": "对手店", "is_own": False,
-                 "role": "competitor", "group": "清洁"},
+                 "role": "competitor", "group": "清洁", "url": None},
                 {"external_id": "X", "title": EVIL, "shop": "对手店", "is_own": False,
-                 "role": "competitor", "group": None}]  # found by search only
+                 "role": "competitor", "group": None,  # found by search only
+                 "url": "javascript:alert(1)"}]
     with session_scope(url) as session:
         site_id = repo.ensure_site(session, SITE, "generic", "http://127.0.0.1:9")
         keyword_id = repo.ensure_keyword(session, site_id, TERM, "清洁")

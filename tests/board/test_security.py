@@ -160,3 +160,11 @@ def test_serve_refuses_a_public_address_without_users(
     assert main(["--config", str(config_path), "serve", "--host", "0.0.0.0"]) == 2
     error = " ".join(capsys.readouterr().err.split())
     assert "0.0.0.0 with no users" in error and "shopwatch users add" in error
+
+
+def test_only_http_addresses_are_links(small: Config) -> None:
+    web = client(small)
+    own = web.get("/products/shop/A").text
+    assert 'href="https://shop.example/item/A" rel="noopener noreferrer nofollow"' in own
+    scraped = web.get("/products/shop/X").text
+    assert "javascript:alert(1)" in scraped and 'href="javascript:' not in scraped
