@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from demoshop.server import ShopServer
 from tests.support import pg_schema_url, running_shop
 from tests.support.databases import migrated_engine, rollback_session
+from tests.support.demo import shared_demo
 
 
 @pytest.fixture(autouse=True)
@@ -58,3 +59,11 @@ def db_session(migrated_db: Engine) -> Iterator[Session]:
 def shop() -> Iterator[ShopServer]:
     with running_shop() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def demo_out(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """``shopwatch demo``'s output folder, built once for the whole run (all xdist workers
+    share it). Read-only: tests that change it work on ``tests.support.demo.copy_demo``."""
+    base = tmp_path_factory.getbasetemp()
+    return shared_demo(base if worker_id == "master" else base.parent)

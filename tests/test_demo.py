@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import email
 import json
-import subprocess
-import sys
 from decimal import Decimal
 from email.header import decode_header, make_header
 from pathlib import Path
@@ -17,18 +15,17 @@ from openpyxl import load_workbook
 
 from demoshop import catalog
 from monitor.demo import DEMO_KEYWORDS
+from tests.support.demo import STDOUT
 
 SEARCH_DEPTH = 3 * catalog.PAGE_SIZE  # organic results on the three pages crawled
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    out = tmp_path_factory.mktemp("demo")
-    done = subprocess.run([sys.executable, "-m", "monitor.cli", "demo", "--out", str(out)],
-                          capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "alerts:" in done.stdout and "summary.json" in done.stdout
-    return out, json.loads((out / "summary.json").read_text("utf-8"))
+def demo(demo_out: Path) -> tuple[Path, dict[str, Any]]:
+    """The run's one ``shopwatch demo`` (tests/conftest.py ``demo_out``), read only."""
+    printed = (demo_out / STDOUT).read_text("utf-8")
+    assert "alerts:" in printed and "summary.json" in printed
+    return demo_out, json.loads((demo_out / "summary.json").read_text("utf-8"))
 
 
 def _organic(term: str, day: int) -> dict[str, int]:
