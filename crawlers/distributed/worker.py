@@ -78,6 +78,8 @@ class Heartbeat:
 
     def stop(self) -> None:
         self.stopped.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=15)  # a beat in progress must not re-create the key
         with contextlib.suppress(redis.RedisError):
             self.server.delete(self.key)
 
