@@ -457,3 +457,10 @@ def active_mutes(session: Session, day: dt.date) -> Mutes:
         else:
             keywords.add(key)
     return Mutes(frozenset(products), frozenset(keywords))
+
+
+def sendable_alerts(session: Session, day: dt.date) -> list[Alert]:
+    """The alerts of ``day`` that may be sent, in the order stored: all but those whose
+    product or keyword is muted on that day (recorded and shown on the board, not sent)."""
+    mutes = active_mutes(session, day)
+    return [a for a in alerts_of_day(session, day) if not mutes.silences(a)]

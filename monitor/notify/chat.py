@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session
 
 from config import Config, i18n
 from config.schema import ChatConfig
-from db.models import Alert, AlertDelivery, OutboxMessage
+from db.models import AlertDelivery, OutboxMessage
+from db.repo import sendable_alerts
 from monitor.notify import explain
 from monitor.notify.digest import Speech, headline, ordered, subject_line
 
@@ -87,8 +88,7 @@ def queue_chat(session: Session, config: Config, day: dt.date, speech: Speech
     """Queue each bot's message of the day (see the module's docstring)."""
     if not config.notify.chat:
         return []
-    alerts = ordered(list(session.scalars(select(Alert).where(Alert.day == day)
-                                          .order_by(Alert.id))))
+    alerts = ordered(sendable_alerts(session, day))  # muted ones are recorded, not sent
     critical = [a for a in alerts if a.severity == "critical"]
     queued = []
     for chat in config.notify.chat:

@@ -55,7 +55,7 @@ from sqlalchemy.orm import Session
 
 from config import Config, EmailConfig, RecipientList
 from db.models import Alert, AlertDelivery, OutboxMessage, utcnow
-from db.repo import holder_alive
+from db.repo import holder_alive, sendable_alerts
 from db.session import session_scope
 from monitor.notify.chat import ChatError, send_chat
 from monitor.notify.mailer import SendError, send_bytes
@@ -85,7 +85,7 @@ def recipient_lists(config: Config) -> list[RecipientList]:
 def queue(session: Session, config: Config, day: dt.date, render: Render) -> list[OutboxMessage]:
     """Queue, per recipient list and recipient, a digest of the day's alerts of that list that
     nothing carries to the recipient yet (a recipient in two lists gets each alert once)."""
-    alerts = list(session.scalars(select(Alert).where(Alert.day == day).order_by(Alert.id)))
+    alerts = sendable_alerts(session, day)  # muted ones are recorded, not sent
     queued = []
     for team in recipient_lists(config):
         wanted = [a for a in alerts if team.wants(a)]

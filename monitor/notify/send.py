@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from config import Config
 from db.models import Alert
-from db.repo import alerts_of_day
+from db.repo import alerts_of_day, sendable_alerts
 from db.session import session_scope
 from monitor import history
 from monitor.notify.charts import charts_for
@@ -62,7 +62,7 @@ def notify(config: Config, day: dt.date, seen: Sequence[Visibility],
     files: dict[str, Path] = {}
     if dry_run or not config.email.host:
         with session_scope(config.database_url) as session:
-            alerts = ordered(alerts_of_day(session, day))
+            alerts = ordered(sendable_alerts(session, day))  # muted: recorded, not sent
             message = build_message(day, alerts, history.runs_of_day(session, day),
                                     config.email.sender, config.email.recipients,
                                     charts_for(session, alerts, day,
