@@ -1,13 +1,11 @@
 """The board's fixtures: a small known history on SQLite and PostgreSQL (``history``), the
-demo's database built once per session (``demo``), and Starlette test clients on them."""
+demo built once per run (``demo_out`` of tests/conftest.py: ``demo``), and Starlette test
+clients on them."""
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,14 +53,11 @@ def history(db_url: str) -> Config:
 
 
 @pytest.fixture(scope="session")
-def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``shopwatch demo`` run once for the session (its database is read, never changed)."""
-    out = tmp_path_factory.mktemp("board-demo")
-    done = subprocess.run([sys.executable, "-m", "monitor.cli", "demo", "--out", str(out)],
-                          capture_output=True, text=True, timeout=400, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "shopwatch serve --config" in done.stdout
-    return out
+def demo_stdout(demo_out: Path) -> str:
+    """What ``shopwatch demo`` printed (``demo_out``: tests/conftest.py, built once a run)."""
+    from tests.support.demo import STDOUT
+
+    return (demo_out / STDOUT).read_text("utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -78,12 +73,12 @@ def demo(demo_out: Path) -> Config:
 
 @pytest.fixture
 def demo_copy(demo_out: Path, tmp_path: Path) -> Iterator[Config]:
-    """A copy of the demo's database, for tests that change it (acknowledge, mute)."""
-    shutil.copy(demo_out / "shopwatch.db", tmp_path / "shopwatch.db")
-    config = load_config(demo_out / "shopwatch.toml")
-    url = f"sqlite:///{tmp_path / 'shopwatch.db'}"
-    yield config.model_copy(update={"database_url": url})
-    get_engine(url).dispose()
+    """A copy of the demo, for tests that change its database (acknowledge, mute)."""
+    from tests.support.demo import copy_demo
+
+    config = load_config(copy_demo(demo_out, tmp_path / "demo"))
+    yield config
+    get_engine(config.database_url).dispose()
 
 
 @pytest.fixture

@@ -58,6 +58,11 @@ def test_every_page_answers_in_the_language_chosen(demo: Config, language: str) 
         assert f'href="/lang/{other}?next=' in page.text  # the switch on every page
 
 
+def test_make_demo_ends_with_the_command_that_opens_the_board(demo_stdout: str) -> None:
+    assert demo_stdout.rstrip().endswith("shopwatch.toml")
+    assert "shopwatch serve --config " in demo_stdout.splitlines()[-1]
+
+
 def test_the_overview_counts_the_days_alerts_and_crawls(demo: Config,
                                                          demo_summary: dict[str, Any]) -> None:
     page = client(demo).get("/").text
