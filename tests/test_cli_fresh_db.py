@@ -5,6 +5,7 @@ or opened is one line on stderr, exit 2, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import subprocess
 import sys
@@ -46,8 +47,11 @@ CASES: dict[str, tuple[list[str], int, str | None]] = {
     "products list --json": (["--json"], 0, None),
     # its rows on a new database: tests/test_products_import.py
     "products import": (["{tmp}/none.csv"], 2, "no such file"),
+    "users list": ([], 0, None),
+    "users remove": (["nobody"], 2, "no board user named 'nobody'"),
+    "users add": (["li", "--password-stdin"], 0, None),  # its password on stdin (see below)
 }
-SERVICE = {"schedule"}  # runs until stopped: a test of its own
+SERVICE = {"schedule", "serve"}  # run until stopped: tests of their own (tests/board for serve)
 
 
 def _head() -> str:
@@ -99,8 +103,10 @@ def _argv(name: str, args: list[str], config: Path, tmp_path: Path) -> list[str]
 @pytest.mark.parametrize("name", list(CASES))
 def test_a_command_on_a_brand_new_database(name: str, db_url: str, tmp_path: Path,
                                            request: pytest.FixtureRequest,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+                                           capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
     args, status, says = CASES[name]
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))  # users add
     base_url = request.getfixturevalue("shop").url if name == "crawl" else "http://127.0.0.1:9"
     config = write_config(tmp_path / "c.toml", demo_config(base_url, db_url, site=FAST))
     assert main(_argv(name, args, config, tmp_path)) == status
