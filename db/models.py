@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -94,7 +95,9 @@ class CrawlRun(Base):
 
 class ProductSnapshot(Base):
     __tablename__ = "product_snapshots"
-    __table_args__ = (UniqueConstraint("crawl_run_id", "product_id"),)
+    # a product's history (board, charts): its snapshots by run
+    __table_args__ = (UniqueConstraint("crawl_run_id", "product_id"),
+                      Index("ix_product_snapshots_product_run", "product_id", "crawl_run_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
@@ -130,7 +133,9 @@ class Keyword(Base):
 
 class RankObservation(Base):
     __tablename__ = "rank_observations"
-    __table_args__ = (UniqueConstraint("crawl_run_id", "keyword_id", "position"),)
+    # a product's rank history (board): its observations by run
+    __table_args__ = (UniqueConstraint("crawl_run_id", "keyword_id", "position"),
+                      Index("ix_rank_observations_product_run", "product_id", "crawl_run_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
     keyword_id: Mapped[int] = mapped_column(ForeignKey("keywords.id"), index=True)
