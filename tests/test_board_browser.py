@@ -55,6 +55,7 @@ from db import repo
 from db.models import Alert, AlertAck, CrawlRun, Mute, Site
 from db.session import get_engine, session_scope
 from keywords.export import TERM_HEADER
+from tests.support.demo import copy_demo
 
 pytestmark = [
     pytest.mark.browser,
@@ -92,14 +93,6 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _cli(*args: str, timeout: float = 60) -> str:
-    done = subprocess.run([sys.executable, "-m", "monitor.cli", *args],
-                          capture_output=True, text=True, timeout=timeout, check=False,
-                          env=_env())
-    assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-3000:])
-    return done.stdout
-
-
 def _add_evil_product(config: Config, day: dt.date) -> None:
     """A competitor whose scraped title and shop are markup, seen by the demo's day-2
     listing crawl (as a parser would have stored it), and a page with a script kept by that
@@ -125,11 +118,12 @@ def _add_evil_product(config: Config, day: dt.date) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """``shopwatch demo`` once for the module, then an editor and a viewer of the board and a
-    product with a hostile title. The module owns this database: its tests change it."""
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_out: Path) -> Iterator[Demo]:
+    """A copy of the run's one ``shopwatch demo`` (tests/conftest.py ``demo_out``), then an
+    editor and a viewer of the board and a product with a hostile title. The module owns
+    this copy: its tests change it."""
     out = tmp_path_factory.mktemp("browser-demo")
-    _cli("demo", "--out", str(out), timeout=400)
+    copy_demo(demo_out, out)
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     config = load_config(out / "shopwatch.toml")
     with session_scope(config.database_url) as session:  # as `shopwatch users add` does
@@ -439,13 +433,16 @@ def test_an_editor_acknowledges_a_rank_drop_switches_language_and_downloads(
     book = load_workbook(saved, read_only=True)
     cli_book = load_workbook(demo.out / f"keywords-{day}.xlsx", read_only=True)  # the demo's
     assert book.sheetnames == cli_book.sheetnames
-    assert book.sheetnames[:2] == ["keywords", "titles"]
+    # the session speaks Chinese again (the switch above), like the demo's own export
+    sheets = [gettext("zh-CN", "keywords"), gettext("zh-CN", "titles")]
+    assert book.sheetnames[:2] == sheets == ["关键词", "标题"]
     for sheet in book.sheetnames:
         rows = list(book[sheet].iter_rows(values_only=True))
         assert rows[0] == next(cli_book[sheet].iter_rows(max_row=1, values_only=True))
         assert len(rows) > 1, sheet
-    header = next(book["keywords"].iter_rows(max_row=1, values_only=True))
-    assert header[:len(TERM_HEADER)] == TERM_HEADER
+    header = next(book[sheets[0]].iter_rows(max_row=1, values_only=True))
+    assert header[:len(TERM_HEADER)] == tuple(gettext("zh-CN", h) for h in TERM_HEADER)
+    assert header[:3] == ("分组", "排名", "关键词")
 
 
 def test_scraped_text_is_shown_as_text_and_never_runs(watch: Watch, demo: Demo) -> None:

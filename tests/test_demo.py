@@ -104,11 +104,13 @@ def test_demo_writes_digest_and_keyword_exports(demo: tuple[Path, dict[str, Any]
     raw = files["keywords_csv"].read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
-    terms = {row["term"] for row in rows}
+    # the demo speaks Chinese: its export's column headers too
+    assert list(rows[0])[:5] == ["分组", "排名", "关键词", "类型", "得分"]
+    terms = {row["关键词"] for row in rows}
     assert {"扫地机器人", "加湿器", "智能门锁"} <= terms
-    top = [row for row in rows if row["group"] == "清洁"][:5]
-    assert [float(r["score"]) for r in top] == sorted((float(r["score"]) for r in top),
-                                                       reverse=True)
+    top = [row for row in rows if row["分组"] == "清洁"][:5]
+    assert [float(r["得分"]) for r in top] == sorted((float(r["得分"]) for r in top),
+                                                     reverse=True)
     sheet = load_workbook(files["keywords_xlsx"]).active
     assert sheet is not None
     assert sheet.max_row == len(rows) + 1

@@ -174,6 +174,7 @@ def test_export_headers_follow_the_configured_language(config: Config, tmp_path:
     export(data, "csv", tmp_path / "kw.csv")
     header = next(csv.reader((tmp_path / "kw.csv").open(encoding="utf-8-sig")))
     assert header == [i18n.gettext("zh-CN", name) for name in TERM_HEADER]
+    assert header[:5] == ["分组", "排名", "关键词", "类型", "得分"]
 
 
 def test_keywords_commands(config: Config, tmp_path: Path, capsys: pytest.CaptureFixture[str],
