@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint setup chromium services bench bench-keywords bench-monitor clean messages
+.PHONY: demo test lint setup chromium services bench bench-keywords bench-monitor bench-board clean messages
 
 demo: setup chromium
 	$(BIN)/shopwatch demo --out demo-out
@@ -23,6 +23,9 @@ bench-keywords: setup
 
 bench-monitor: setup services
 	$(BIN)/python bench/monitor/run.py
+
+bench-board: setup services
+	$(BIN)/python bench/board/run.py
 
 lint: setup
 	$(BIN)/ruff check .
