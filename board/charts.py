@@ -28,16 +28,21 @@ def _short(text: str | None, fallback: str) -> str:
 
 
 def _ranges(days: Sequence[dt.date], marked: set[dt.date]) -> list[list[dict[str, str]]]:
-    """Consecutive marked days as markArea ranges."""
+    """Consecutive marked days as markArea ranges. A day is shaded up to the next day, where
+    the step line (``step: "end"``) changes, so that a one-day promotion has a width; on the
+    axis's last day, from the day before."""
     ranges: list[list[dict[str, str]]] = []
-    start: dt.date | None = None
+    start: int | None = None
     for index, day in enumerate(days):
         if day in marked and start is None:
-            start = day
+            start = index
         last = index == len(days) - 1
         if start is not None and (day not in marked or last):
-            end = day if day in marked else days[index - 1]
-            ranges.append([{"xAxis": start.isoformat()}, {"xAxis": end.isoformat()}])
+            end = index if day not in marked else index + 1
+            if end >= len(days):
+                end = len(days) - 1
+                start = min(start, max(end - 1, 0))
+            ranges.append([{"xAxis": days[start].isoformat()}, {"xAxis": days[end].isoformat()}])
             start = None
     return ranges
 

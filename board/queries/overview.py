@@ -23,7 +23,7 @@ STATUS_ORDER = ("failed", "blocked", "partial", "running", "ok")  # worst first
 class RankDay:
     day: dt.date
     average: float | None  # own products' mean best organic position over (keyword, product)
-    page_one: int  # keywords with an own product on the first result page
+    page_one: int | None  # keywords with an own product on page 1; None: no rank crawl that day
     pairs: int  # (keyword, own product) pairs ranked
 
 
@@ -73,7 +73,12 @@ def alert_counts(session: Session, day: dt.date) -> list[tuple[str, str, int]]:
 
 def own_rank_days(session: Session, since: dt.date, until: dt.date) -> list[RankDay]:
     """Per day from ``since`` to ``until``: own products' average organic rank and keywords on
-    page 1 (a day without ranks has no average: a gap, not a zero)."""
+    page 1 (a day without a rank crawl has neither: a gap, not a zero)."""
+    crawled = set(session.scalars(
+        select(CrawlRun.day).distinct()
+        .where(CrawlRun.day.between(since, until),
+               select(RankObservation.id).where(RankObservation.crawl_run_id == CrawlRun.id)
+               .exists())))
     rows = session.execute(
         select(CrawlRun.day, RankObservation.keyword_id, RankObservation.product_id,
                func.min(RankObservation.organic_position), func.min(RankObservation.page))
@@ -89,7 +94,8 @@ def own_rank_days(session: Session, since: dt.date, until: dt.date) -> list[Rank
         if page == 1:
             page_one[day].add(keyword_id)
     return [RankDay(day, sum(positions[day]) / len(positions[day]) if positions[day] else None,
-                    len(page_one[day]), len(positions[day])) for day in days_between(since, until)]
+                    len(page_one[day]) if day in crawled else None, len(positions[day]))
+            for day in days_between(since, until)]
 
 
 def top10_share(session: Session, day: dt.date) -> list[GroupShare]:

@@ -35,6 +35,7 @@ def test_overview_counts_ranks_shares_prices_and_health(history: Config) -> None
         assert days[DAY].average == 6 and days[DAY - dt.timedelta(days=1)].average == 3
         assert days[BLOCKED].average is None and days[BLOCKED].pairs == 0  # a gap, not 0
         assert days[DAY].page_one == 1
+        assert days[BLOCKED].page_one is None  # no rank crawl that day: unknown, not 0
         [share] = top10_share(s, DAY)
         assert (share.group, share.own, share.places) == ("清洁", 1, 3)
         today, trend = price_index(s, history, DAY, WEEK_AGO)
