@@ -10,7 +10,7 @@ import os
 import re
 import string
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -478,6 +478,17 @@ class KeywordLibraryConfig(_Strict):
     rising_ratio: float = Field(default=1.5, gt=1)  # share this week / last week
     min_documents: int = Field(default=2, ge=1)  # a term in fewer documents is not "rising"
     max_terms: int = Field(default=2000, ge=10)  # per group and source and week
+    # words that mean the same in a title (["静音", "低噪"]): a title's selling point gives
+    # way to the one of its group people search for more (keywords/titles.py)
+    synonyms: list[Annotated[list[str], Field(min_length=2)]] = []
+
+    @field_validator("synonyms")
+    @classmethod
+    def _synonyms(cls, value: list[list[str]]) -> list[list[str]]:
+        for group in value:
+            if any(not word.strip() for word in group):
+                raise ValueError("a synonym is empty")
+        return value
 
 
 ENV_REDIS_URL = "SHOPWATCH_REDIS_URL"

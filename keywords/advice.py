@@ -107,7 +107,8 @@ def advise(session: Session, config: Config, group: str | None = None,
         others = sorted({n for g, ns in nouns.items() if g != product.group for n in ns}
                         - set(own))
         facts = Facts(product.title, attributes.get((product.site, product.product_id), []),
-                      config.own.brands, own, others, other_brands)
+                      config.own.brands, own, others, other_brands,
+                      config.keyword_library.synonyms)
         limit, unit = limits.get(product.site, (60, "bytes"))
         advice = suggest(facts, [t.term for t in terms], limit=limit, unit=unit,
                          segmenter=segmenter, scores={t.term: t.score for t in terms},

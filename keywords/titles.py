@@ -5,7 +5,8 @@ A suggested title only uses words the product vouches for: its current title, it
 noun and the generic terms every product may carry (keywords/data/generic.txt). A term people
 search for that the product does not vouch for is never put into the title: it is listed in
 ``to_check`` ("does this product have X?"). The current title's selling points stay (unless a
-forbidden claim or the length limit drops them); brand and model keep their written case.
+forbidden claim or the length limit drops them, or a synonym from the operator's lists that
+people search for more replaces them); brand and model keep their written case.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class Facts:
     nouns: Sequence[str] = ()  # its group's product nouns, best first
     other_nouns: Sequence[str] = ()  # the other groups' product nouns
     other_brands: Sequence[str] = ()  # brands that are not ours
+    synonyms: Sequence[Sequence[str]] = ()  # words that mean the same (the config's lists)
 
 
 @dataclass(frozen=True)
@@ -184,11 +186,17 @@ def suggest(facts: Facts, ranked: Sequence[str], *, limit: int, unit: str,
     def fits(middle: list[str]) -> bool:
         return title_length(_render(build(middle), vouched.sources), unit) <= limit
 
-    middle = list(rest)
+    middle, swapped = _better_synonyms(rest, facts.synonyms, scores, excluded,
+                                       forbidden_extra, segmenter)
+    for _old, new in swapped:
+        vouched.words.add(compact(new))  # it means what the title says
+        vouched.sources.append(new)
+    same = {compact(w) for group in facts.synonyms if any(compact(m) in
+            {compact(x) for x in middle} for m in group) for w in group}
     while middle and not fits(middle):  # too long already: the weakest selling point goes
         weakest = min(reversed(middle), key=lambda w: scores.get(w, 0.0))
         middle.remove(weakest)
-        dropped.append(weakest)
+        dropped.append(next((o for o, n in swapped if n == weakest), weakest))
     added: list[str] = []
     to_check: list[str] = []
     generic = {compact(g) for g in generic_terms()}
@@ -199,7 +207,7 @@ def suggest(facts: Facts, ranked: Sequence[str], *, limit: int, unit: str,
         chosen = "".join(compact(t) for t in build(middle))
         # a phrase adds the words of it the title lacks (家用 智能门锁 -> 家用)
         missing = [w for w in ([term] if SPEC.fullmatch(term) else term.split())
-                   if compact(w) not in chosen]
+                   if compact(w) not in chosen and compact(w) not in same]
         if not missing or compact(term) in chosen:
             continue
         unvouched = [w for w in missing if w not in vouched]
@@ -218,6 +226,10 @@ def suggest(facts: Facts, ranked: Sequence[str], *, limit: int, unit: str,
         if fits([*middle, *missing]):
             middle += missing
             added += missing
+    for old, new in swapped:
+        if new in middle:
+            added.insert(0, new)
+            dropped.append(old)
     terms = build(middle)
     while terms and title_length(_render(terms, vouched.sources), unit) > limit:
         # a limit too small even for brand, model and noun: the model goes, then the brand
@@ -227,6 +239,30 @@ def suggest(facts: Facts, ranked: Sequence[str], *, limit: int, unit: str,
     return Advice(title, tuple(spell[:len(terms)]), title_length(title, unit), limit, unit,
                   spell[len(terms):len(terms) + len(added)], spell[len(terms) + len(added):],
                   to_check, hits)
+
+
+def _better_synonyms(rest: list[str], synonyms: Sequence[Sequence[str]],
+                     scores: Mapping[str, float], excluded: set[str],
+                     forbidden_extra: Sequence[str], segmenter: Segmenter,
+                     ) -> tuple[list[str], list[tuple[str, str]]]:
+    """The selling points with each one that has a synonym people search for more (a higher
+    library score) replaced by it, in its place; and the (old, new) pairs replaced."""
+    by_word = {compact(w): [normalise(x).strip() for x in group]
+               for group in synonyms for w in group}
+    known = {compact(term): score for term, score in scores.items()}
+    out: list[str] = []
+    swapped: list[tuple[str, str]] = []
+    for word in rest:
+        group = by_word.get(compact(word))
+        if group:
+            best = max(group, key=lambda w: known.get(compact(w), 0.0))
+            if known.get(compact(best), 0.0) > known.get(compact(word), 0.0) and \
+                    compact(best) not in excluded and \
+                    not adlaw.check(best, forbidden_extra, segmenter) and best not in out:
+                swapped.append((word, best))
+                word = best
+        out.append(word)
+    return out, swapped
 
 
 def _render(terms: Sequence[str], sources: Sequence[str]) -> str:

@@ -74,6 +74,8 @@ GENERIC = '[[sites]]\nname = "x"\nadapter = "generic"\nbase_url = "http://x"\n'
      "database_url", "not a database URL"),
     ('[[sites]]\nname = "x"\nadapter = "generic"\nbase_url = "http://x"\n[sites.search]\n'
      'item = "li"\n', "sites[0]", "a generic site's [search] needs item, and search_path"),
+    (f'{GENERIC}[keyword_library]\nsynonyms = [["静音"]]\n', "keyword_library.synonyms[0]",
+     "at least 2 items"),
 ])
 def test_bad_config_names_file_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                          text: str, field: str, message: str) -> None:

@@ -72,6 +72,25 @@ def test_too_long_a_title_loses_its_weakest_selling_point_first() -> None:
     assert "超薄" in advice.dropped and "自动集尘" not in advice.dropped
 
 
+def test_a_selling_point_gives_way_to_a_synonym_people_search_for_more() -> None:
+    facts = Facts("智享X3 低噪 自动集尘 扫地机器人", brands=["智享"], nouns=[VACUUM],
+                  synonyms=[["静音", "低噪", "低噪音"], ["避障", "智能避障"]])
+    advice = suggest(facts, ["静音", "低噪音", "避障"], limit=60, unit="bytes", segmenter=SEG,
+                     scores={"静音": 9, "低噪": 2, "低噪音": 5, "避障": 8})
+    assert advice.title == "智享 X3 静音 自动集尘 扫地机器人"  # in the old one's place
+    assert advice.added == ["静音"] and advice.dropped == ["低噪"]
+    assert "低噪音" not in advice.title  # a synonym of a word the title has is not added too
+    assert advice.to_check == ["避障"]  # a synonym of nothing the product says: to check
+
+
+def test_a_selling_point_stays_when_its_synonyms_have_less_demand() -> None:
+    facts = Facts("智享X3 静音 扫地机器人", brands=["智享"], nouns=[VACUUM],
+                  synonyms=[["静音", "低噪"]])
+    advice = suggest(facts, ["低噪"], limit=60, unit="bytes", segmenter=SEG,
+                     scores={"静音": 9, "低噪": 2})
+    assert advice.title == "智享 X3 静音 扫地机器人" and advice.added == []
+
+
 # --- the property: over generated catalogues, nothing the product does not vouch for -------
 
 GROUPS = {
