@@ -22,7 +22,8 @@ ALLOWED = {
 # The board reads the store: of monitor only what reads history or words an alert, of the
 # crawlers only page text; only its own commands import it.
 BOARD_MAY_IMPORT = ("monitor.history", "monitor.detect", "monitor.rules",
-                    "monitor.notify.explain", "crawlers.pagetext")
+                    "monitor.notify.explain", "crawlers.pagetext",
+                    "crawlers.distributed.fleetview")
 BOARD_COMMANDS = ("monitor/commands/serve.py", "monitor/commands/users.py")
 
 
