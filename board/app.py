@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -111,6 +112,21 @@ def secret_path(config_path: Path | None, database_url: str) -> Path:
     if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
         return Path(database_url.split("///", 1)[1]).resolve().with_name("board-secret")
     return Path("board-secret").resolve()
+
+
+CONFIG_ENV = "SHOPWATCH_BOARD_CONFIG"  # `shopwatch serve --workers N`: what each process loads
+HOST_ENV = "SHOPWATCH_BOARD_HOST"
+
+
+def from_environment() -> Starlette:
+    """The board of ``shopwatch serve --workers N``, built again in each server process from
+    the config file and address the command put in the environment."""
+    from config import load_config
+
+    path = os.environ.get(CONFIG_ENV) or None
+    config = load_config(Path(path) if path else None)
+    return app_for(config, Path(path) if path else None, host=os.environ.get(HOST_ENV,
+                                                                             "127.0.0.1"))
 
 
 def app_for(config: Config, config_path: Path | None, host: str = "127.0.0.1") -> Starlette:

@@ -9,7 +9,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache, wraps
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -21,10 +21,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from board.auth import CSRF_FIELD, RateLimit, csrf_ok, csrf_token
+from board.cache import ReadCache, data_version
 from board.labels import name
 from config import Config, i18n
 from crawlers.pagetext.clean import is_http_link
 from db import repo
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Board:
     sessions: sessionmaker[Session]
     local: bool  # bound to a local address only
     limiter: RateLimit = field(default_factory=RateLimit)
+    reads: ReadCache = field(default_factory=ReadCache)
 
 
 @dataclass
@@ -49,10 +53,17 @@ class Ctx:
     role: str  # editor, viewer, or anonymous (not logged in on a board with users)
     form: FormData | None = None
     open_board: bool = False  # no users configured: a local board, everyone an editor
+    _version: tuple[Any, ...] | None = None
 
     @property
     def config(self) -> Config:
         return self.board.config
+
+    def kept(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A crawl-derived read, kept until the next crawl run (board/cache.py)."""
+        if self._version is None:
+            self._version = data_version(self.db)
+        return self.board.reads.get(self._version, fn, *args, **kwargs)
 
     @property
     def editor(self) -> bool:

@@ -8,11 +8,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from config import Config
-from db.models import Keyword, Product, ProductAttribute, RankObservation, Site
+from db.models import CrawlRun, Keyword, Product, ProductAttribute, RankObservation, Site
 from keywords.demand import Opportunity, demand_week, opportunities, reported
 from keywords.library import Library, load_library, segmenter_for
 from keywords.segment import Segmenter, normalise
@@ -35,12 +35,28 @@ class ProductAdvice:
     attributes: list[str]  # what it vouches for beyond its title
 
 
-def own_products(session: Session, groups: Sequence[str]) -> list[OwnProduct]:
-    """Own products of the groups: configured for the group, or ranked for its keywords."""
-    ranked = (select(Keyword.group, RankObservation.product_id).distinct()
-              .join(Keyword, Keyword.id == RankObservation.keyword_id)
-              .where(Keyword.group.in_(groups)))
-    pairs = {(group, pid) for group, pid in session.execute(ranked)}
+RANKED_DAYS = 28  # a product belongs to the groups it ranked for in these last days
+
+
+def own_products(session: Session, groups: Sequence[str], day: dt.date | None = None,
+                 ) -> list[OwnProduct]:
+    """Own products of the groups: configured for the group, or ranked for its keywords in
+    the ``RANKED_DAYS`` up to ``day`` (default: the last crawled day)."""
+    # the own products' observations by the (product_id, crawl_run_id) index, then their
+    # keywords' groups: a join from keywords led the planners over every observation
+    own = list(session.scalars(select(Product.id).where(Product.is_own)))
+    last = day or session.scalar(select(func.max(CrawlRun.day)))
+    seen: set[tuple[int, int]] = set()
+    if own and last is not None:
+        runs = select(CrawlRun.id).where(CrawlRun.day.between(
+            last - dt.timedelta(days=RANKED_DAYS - 1), last))
+        seen = set(session.execute(
+            select(RankObservation.keyword_id, RankObservation.product_id).distinct()
+            .where(RankObservation.product_id.in_(own),
+                   RankObservation.crawl_run_id.in_(runs))).tuples())
+    group_of = {kid: group for kid, group in session.execute(
+        select(Keyword.id, Keyword.group).where(Keyword.group.in_(groups)))}
+    pairs = {(group_of[kid], pid) for kid, pid in seen if kid in group_of}
     statement = (select(Product, Site.name).join(Site, Site.id == Product.site_id)
                  .where(Product.is_own, or_(Product.group.in_(groups),
                                             Product.id.in_({pid for _g, pid in pairs})))
@@ -101,7 +117,7 @@ def advise(session: Session, config: Config, group: str | None = None,
     limits = {site.name: site.title_limit() for site in config.sites}
     extra = config.keyword_library.forbidden_words
     out = []
-    for product in own_products(session, groups):
+    for product in own_products(session, groups, day):
         terms = [t for t in library.terms if t.group == product.group and t.score > 0]
         own = nouns.get(product.group, [])
         others = sorted({n for g, ns in nouns.items() if g != product.group for n in ns}
@@ -136,6 +152,6 @@ def opportunity_view(session: Session, config: Config, group: str | None = None,
     if group is not None:
         group_terms = defaultdict(list, {group: group_terms.get(group, [])})
     titles: dict[str, list[str]] = defaultdict(list)
-    for product in own_products(session, sorted(group_terms)):
+    for product in own_products(session, sorted(group_terms), week + dt.timedelta(days=6)):
         titles[product.group].append(product.title)
     return week, opportunities(reported(session, week), shares, group_terms, titles)

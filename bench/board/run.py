@@ -13,7 +13,7 @@ Reported per page: median and p95 of the time from request to the last byte (on 
 server time plus well under a millisecond of transport), and the requests per second of the
 whole run. Goal (issue 18): p95 under 300 ms for every page on a 2-core machine.
 
-Figures go to bench/README.md; results to bench/board/results-<db>.json.
+Figures go to bench/README.md; results to bench/board/results-<db>-<N>p.json (N: --server-workers).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def _free_port() -> int:
         return port
 
 
-def serve(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+def serve(url: str, folder: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     """``shopwatch serve`` over the benchmark database, as an operator starts it."""
     config = folder / "shopwatch.toml"
     data = {"database_url": url, "language": "zh-CN",
@@ -119,7 +119,8 @@ def serve(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     config.write_text(tomli_w.dumps(data), "utf-8")
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "monitor.cli", "serve", "--config",
-                               str(config), "--port", str(port)], cwd=ROOT,
+                               str(config), "--port", str(port), "--workers", str(workers)],
+                              cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -188,6 +189,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--server-workers", type=int, default=1,
+                        help="shopwatch serve --workers (server processes)")
     parser.add_argument("--sqlite-path", default="/tmp/shopwatch-bench-board.db")
     parser.add_argument("--reuse", action="store_true",
                         help="serve the database a previous run prepared")
@@ -203,10 +206,11 @@ def main() -> None:
         result: dict[str, Any] = {
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                        f"Python {platform.python_version()}", "database": db,
+            "server_workers": args.server_workers,
             "prepared": prepare(url, args.products, args.keywords, args.days, args.reuse)}
         print(db, "prepared", result["prepared"], flush=True)
         with tempfile.TemporaryDirectory() as folder:
-            server, base = serve(url, Path(folder))
+            server, base = serve(url, Path(folder), args.server_workers)
             try:
                 result["load"] = load(base, pages(url), args.clients, args.rounds)
             finally:
@@ -217,7 +221,7 @@ def main() -> None:
                   f"p95 {figures['p95_ms']:7.1f} ms", flush=True)
         print(db, "requests/s", result["load"]["requests_per_s"], "errors",
               result["load"]["errors"], flush=True)
-        out = ROOT / "bench" / "board" / f"results-{db}.json"
+        out = ROOT / "bench" / "board" / f"results-{db}-{args.server_workers}p.json"
         out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
 
 

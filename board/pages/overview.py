@@ -32,10 +32,10 @@ def overview(ctx: Ctx) -> Response:
     by_severity: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for severity, kind, n in counts:
         by_severity[severity].append((kind, n))
-    rank_days = own_rank_days(ctx.db, since, day)
+    rank_days = ctx.kept(own_rank_days, ctx.db, since, day)
     ranks = {r.day: r for r in rank_days}
     days = days_between(since, day)
-    index_rows, index_trend = price_index(ctx.db, ctx.config, day, since)
+    index_rows, index_trend = ctx.kept(price_index, ctx.db, ctx.config, day, since)
     today = ranks[day]
 
     def rank_change(before: RankDay) -> float | None:
@@ -52,7 +52,7 @@ def overview(ctx: Ctx) -> Response:
         total=sum(n for _s, _k, n in counts),
         today=today, yesterday=ranks[day - dt.timedelta(days=1)],
         last_week=ranks[day - dt.timedelta(days=7)],
-        shares=top10_share(ctx.db, day), index_rows=index_rows,
+        shares=ctx.kept(top10_share, ctx.db, day), index_rows=index_rows,
         index_today=index_trend[-1][1] if index_trend else None,
         health=crawl_health(ctx.db, day),
         charts={

@@ -20,8 +20,8 @@ def listing(ctx: Ctx) -> Response:
     chosen = {name: ctx.arg(name) for name in ("group", "shop", "role")}
     number = int(ctx.arg("page")) if ctx.arg("page").isdigit() else 1
     number = max(1, number)
-    rows, total = product_rows(ctx.db, ctx.config, day, limit=PER_PAGE,
-                               offset=(number - 1) * PER_PAGE, **chosen)
+    rows, total = ctx.kept(product_rows, ctx.db, ctx.config, day, limit=PER_PAGE,
+                           offset=(number - 1) * PER_PAGE, **chosen)
     return ctx.render("products.html", day=day, rows=rows, total=total, chosen=chosen,
                       filters=product_filters(ctx.db), page_number=number,
                       pages=max(1, -(-total // PER_PAGE)))
@@ -32,7 +32,7 @@ def product(ctx: Ctx) -> Response:
     day = shown_day(ctx)
     days = span(ctx, 90)
     site, product_id = ctx.request.path_params["site"], ctx.request.path_params["product_id"]
-    history = product_history(ctx.db, ctx.config, site, product_id, day, days)
+    history = ctx.kept(product_history, ctx.db, ctx.config, site, product_id, day, days)
     if history is None:
         return ctx.render("missing.html", status=404, what=f"{site}/{product_id}")
     since = day - dt.timedelta(days=days - 1)

@@ -14,7 +14,7 @@ from board.web import Ctx, page
 def table(ctx: Ctx) -> Response:
     day = shown_day(ctx)
     group = ctx.arg("group")
-    lines = own_rank_lines(ctx.db, day)
+    lines = ctx.kept(own_rank_lines, ctx.db, day)
     groups = sorted({line.group for line in lines})
     if group:
         lines = [line for line in lines if line.group == group]
@@ -28,7 +28,7 @@ def keyword(ctx: Ctx) -> Response:
     day = shown_day(ctx)
     days = span(ctx)
     term = ctx.request.path_params["keyword"]
-    history = keyword_history(ctx.db, term, day, days)
+    history = ctx.kept(keyword_history, ctx.db, term, day, days)
     if not history.series and not history.unknown:
         return ctx.render("missing.html", status=404, what=term)
     return ctx.render("keyword.html", day=day, term=term, days=days, spans=SPANS,

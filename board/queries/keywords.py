@@ -86,4 +86,4 @@ def coverage_gaps(session: Session, config: Config, day: dt.date,
             best[term.group].append(term.term)
     return [Gap(p.group, p.site, p.product_id, p.title,
                 [t for t in best.get(p.group, []) if not has_term(p.title, t)])
-            for p in own_products(session, sorted(best))]
+            for p in own_products(session, sorted(best), day)]

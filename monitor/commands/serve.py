@@ -7,6 +7,7 @@ user (``shopwatch users add``), or it refuses to start.
 from __future__ import annotations
 
 import argparse
+import os
 
 from monitor.cliutil import UserError, _config
 from monitor.commands.base import Cli
@@ -15,7 +16,7 @@ from monitor.commands.base import Cli
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from board.app import app_for
+    from board.app import CONFIG_ENV, HOST_ENV, app_for
     from board.auth import is_local
     from config import find_config_path
     from db import repo
@@ -36,6 +37,13 @@ def run(args: argparse.Namespace) -> int:
     who = "log in required" if users else "no users: everyone here is an editor"
     print(f"ShopWatch board on http://{_shown(args.host)}:{args.port}/ ({who}); Ctrl-C stops it",
           flush=True)
+    if args.workers > 1:  # processes of their own (the GIL): each builds the app again
+        os.environ[CONFIG_ENV] = str(path.resolve()) if path.is_file() else ""
+        os.environ[HOST_ENV] = args.host
+        uvicorn.run("board.app:from_environment", factory=True, workers=args.workers,
+                    host=args.host, port=args.port, log_level="warning", proxy_headers=False,
+                    server_header=False)
+        return 0
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
                 proxy_headers=False, server_header=False)
     return 0
@@ -51,6 +59,12 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"not a number of processes (1-64): {text!r}")
+    return int(text)
+
+
 def register(cli: Cli) -> None:
     p = cli.add("serve", run, "serve the web board", db=True,
                 description="serve the web board (default http://127.0.0.1:8000/); another "
@@ -58,3 +72,5 @@ def register(cli: Cli) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this computer only)")
     p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+    p.add_argument("--workers", type=_workers, default=1,
+                   help="server processes (default 1; up to one per core for many users)")

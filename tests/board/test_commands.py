@@ -82,3 +82,44 @@ def test_serve_starts_on_a_public_address_once_a_user_exists(
     assert (config_path.parent / "board-secret").stat().st_mode & 0o777 == 0o600
     assert main(["--config", str(config_path), "serve"]) == 0
     assert served["host"] == "127.0.0.1" and served["port"] == 8000
+
+
+def test_serve_with_two_worker_processes_answers(tmp_path: Path) -> None:
+    """``shopwatch serve --workers 2``: each server process builds the board again from the
+    config file the command was given."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    url = f"sqlite:///{tmp_path / 'shopwatch.db'}"
+    path = write_config(tmp_path / "shopwatch.toml", config_dict(url, demo_site(
+        "http://127.0.0.1:9")))
+    assert main(["--config", str(path), "db", "upgrade"]) == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPWATCH_")}
+    server = subprocess.Popen([sys.executable, "-m", "monitor.cli", "--config", str(path),
+                               "serve", "--port", str(port), "--workers", "2"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/runs", timeout=5) as r:
+                    assert r.status == 200 and 'id="run-table"' in r.read().decode()
+                    break
+            except OSError:
+                assert server.poll() is None, server.communicate()[1][-2000:]
+                assert time.monotonic() < deadline, "the board did not answer in 60 s"
+                time.sleep(0.3)
+        for _ in range(6):  # the requests spread over both processes
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
+                assert r.status == 200
+    finally:
+        server.terminate()
+        _out, err = server.communicate(timeout=30)
+    assert "Traceback" not in err, err[-2000:]
