@@ -1,11 +1,12 @@
 """The crawl-derived reads of the board, kept per data version.
 
-What the Overview, Ranks and Competitors pages show changes only when a crawl run starts or
-ends (a rerun of a day reuses its row with new times), so their reads are kept under the
-crawl runs' version: the count, the newest id and the newest start and end times of
-``crawl_runs``, one small aggregate per request. A new version, or ``TTL_S`` seconds (a run in
-progress writes before it ends), makes them read again. Alerts, acknowledgements, mutes, the
-outbox and the keyword library are never kept: they change without a crawl.
+What the Overview, Ranks, Competitors and Keywords pages show changes only when a crawl run
+starts or ends (a rerun of a day reuses its row with new times), the keyword library is built
+or search demand imported, so their reads are kept under that version: the count, the newest
+id and the newest start and end times of ``crawl_runs`` and the newest ids of the library and
+demand tables, a few small aggregates per request. A new version, or ``TTL_S`` seconds (a run
+in progress writes before it ends), makes them read again. Alerts, acknowledgements, mutes,
+the outbox and the runs page are never kept: they change without a crawl.
 
 Concurrent requests for the same read wait for the one that computes it instead of reading
 the same rows ten times (what a morning of operators opening the overview looks like).
@@ -24,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config import Config
-from db.models import CrawlRun
+from db.models import CrawlRun, KeywordTermWeek, SearchDemand
 
 T = TypeVar("T")
 TTL_S = 60.0
@@ -32,10 +33,14 @@ SIZE = 256  # reads kept, the least recently used dropped first
 
 
 def data_version(session: Session) -> tuple[Hashable, ...]:
+    """The crawl runs' count, newest id, start and end; the newest keyword library and
+    search-demand rows (a build or an import replaces rows: new ids)."""
     row = session.execute(select(func.count(), func.max(CrawlRun.id),
                                  func.max(CrawlRun.started_at),
                                  func.max(CrawlRun.finished_at))).one()
-    return tuple(row)
+    library = session.scalar(select(func.max(KeywordTermWeek.id)))
+    demand = session.scalar(select(func.max(SearchDemand.id)))
+    return (*row, library, demand)
 
 
 class ReadCache:

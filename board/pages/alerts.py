@@ -56,14 +56,15 @@ def alert(ctx: Ctx) -> Response:
     option, chart_id = None, None
     if a.kind in RANK_KINDS and a.keyword:
         include = (a.site, a.product_external_id) if a.site and a.product_external_id else None
-        history = keyword_history(ctx.db, a.keyword, a.day, CHART_DAYS, include=include)
+        history = ctx.kept(keyword_history, ctx.db, a.keyword, a.day, CHART_DAYS,
+                           include=include)
         own = a.product_external_id if a.kind != "new_entrant" else None
         if history.series:
             option = charts.rank_chart(history, ctx.language, only=own)
             chart_id = "chart-rank"
     elif a.site and a.product_external_id:
-        found = product_history(ctx.db, ctx.config, a.site, a.product_external_id, a.day,
-                                CHART_DAYS)
+        found = ctx.kept(product_history, ctx.db, ctx.config, a.site, a.product_external_id,
+                         a.day, CHART_DAYS)
         if found is not None:
             option = charts.price_chart(found, ctx.language, since, a.day)
             chart_id = "chart-price"

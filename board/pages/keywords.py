@@ -4,6 +4,7 @@ export`` writes them)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 import threading
 from collections.abc import Callable
@@ -11,10 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
+from sqlalchemy.orm import Session
 from starlette.responses import PlainTextResponse, Response
 
 from board.pages.common import shown_day
-from board.queries.keywords import coverage_gaps, library_of, library_view
+from board.queries.keywords import Gap, LibraryView, coverage_gaps, library_of, library_view
 from board.web import Ctx, page
 from config import Config
 from keywords.export import build_export, coverage_path, export, titles_path
@@ -45,10 +47,15 @@ def _segmenter(config: Config) -> Segmenter:
 def library(ctx: Ctx) -> Response:
     day = shown_day(ctx)
     group = ctx.arg("group")
-    library = library_of(ctx.db, ctx.config, day, group or None)
-    return ctx.render("keywords.html", day=day, group=group,
-                      view=library_view(ctx.db, ctx.config, day, library=library),
-                      gaps=coverage_gaps(ctx.db, ctx.config, day, library=library))
+    view, gaps = ctx.kept(_reads, ctx.db, ctx.config, day, group or None)
+    return ctx.render("keywords.html", day=day, group=group, view=view, gaps=gaps)
+
+
+def _reads(db: Session, config: Config, day: dt.date, group: str | None,
+           ) -> tuple[LibraryView, list[Gap]]:
+    library = library_of(db, config, day, group)
+    return (library_view(db, config, day, library=library),
+            coverage_gaps(db, config, day, library=library))
 
 
 @page()
