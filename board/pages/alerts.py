@@ -20,6 +20,7 @@ from db import repo
 from monitor.notify.explain import explain
 
 CHART_DAYS = 30
+PER_PAGE = 50  # alerts per page of the inbox
 MAX_MUTE_DAYS = 365
 
 
@@ -28,20 +29,25 @@ def inbox(ctx: Ctx) -> Response:
     day = shown_day(ctx)
     chosen = {name: ctx.arg(name) for name in FILTERS}
     open_only = ctx.arg("open") == "1"
+    number = max(1, int(ctx.arg("page")) if ctx.arg("page").isdigit() else 1)
     rows = inbox_rows(ctx.db, day, open_only=open_only, **chosen)
+    total = len(rows)
+    rows = rows[(number - 1) * PER_PAGE:number * PER_PAGE]
+    names = _names(ctx, [r.alert for r in rows])
     return ctx.render("alerts.html", day=day, rows=rows, chosen=chosen, open_only=open_only,
                       facets=facets(ctx.db, day), days=alert_days(ctx.db, day),
-                      names=_names(ctx, [r.alert for r in rows]),
-                      explained=_explained(ctx, [r.alert for r in rows]))
+                      names=names, explained=_explained(ctx, [r.alert for r in rows], names),
+                      total=total, page_number=number, pages=max(1, -(-total // PER_PAGE)))
 
 
 def _names(ctx: Ctx, alerts: list[Any]) -> dict[tuple[str, str], str]:
     return product_titles(ctx.db, alerts)
 
 
-def _explained(ctx: Ctx, alerts: list[Any]) -> dict[int, str]:
+def _explained(ctx: Ctx, alerts: list[Any],
+               names: dict[tuple[str, str], str] | None = None) -> dict[int, str]:
     """What each alert says in the board's language (the digest's and chat's sentences)."""
-    names = _names(ctx, alerts)
+    names = _names(ctx, alerts) if names is None else names
     return {a.id: explain(a, ctx.language, names) for a in alerts}
 
 
@@ -69,7 +75,7 @@ def alert(ctx: Ctx) -> Response:
             option = charts.price_chart(found, ctx.language, since, a.day)
             chart_id = "chart-price"
     return ctx.render("alert.html", row=row, alert=a, option=option, chart_id=chart_id,
-                      names=_names(ctx, [a]), explained=_explained(ctx, [a]),
+                      names=(names := _names(ctx, [a])), explained=_explained(ctx, [a], names),
                       max_mute=MAX_MUTE_DAYS)
 
 
