@@ -32,6 +32,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield from pg_schema_url()
 
 
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite file, the default database: for the long end-to-end journeys whose
+    subject is not the database (a new operator's week, a stop by SIGTERM, a whole
+    catalogue). What they store and how each command starts on a brand-new or old database
+    is tested on both kinds (``db_url``: test_cli_fresh_db, test_crawl, faults/test_kill)."""
+    return f"sqlite:///{tmp_path / 'shopwatch.db'}"
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def migrated_db(request: pytest.FixtureRequest,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:

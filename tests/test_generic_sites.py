@@ -48,11 +48,11 @@ def _crawl(config: Path, db_url: str) -> CrawlRun:
         return session.scalars(select(CrawlRun)).one()
 
 
-def test_books_catalogue_with_pagination_and_product_pages(db_url: str, tmp_path: Path) -> None:
+def test_books_catalogue_with_pagination_and_product_pages(sqlite_url: str, tmp_path: Path) -> None:
     folder = realpages("books.toscrape.com")
     with serve_directory(folder) as url:
-        run = _crawl(_config(tmp_path, "books", url, db_url), db_url)
-    with session_scope(db_url) as s:
+        run = _crawl(_config(tmp_path, "books", url, sqlite_url), sqlite_url)
+    with session_scope(sqlite_url) as s:
         products = s.scalar(select(func.count()).select_from(Product))
         snaps = {p.external_id: snap for p, snap in s.execute(
             select(Product, ProductSnapshot).join(ProductSnapshot))}

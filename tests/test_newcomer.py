@@ -102,7 +102,7 @@ def _expected_changes(site: dict[str, Any], terms: list[str], by_id: set[str]
 
 
 @pytest.mark.timeout(900)
-def test_a_new_operators_first_three_days(db_url: str, tmp_path: Path, shop: ShopServer,
+def test_a_new_operators_first_three_days(sqlite_url: str, tmp_path: Path, shop: ShopServer,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """init -> their site from docs/sites.md -> check-config -> run, three mornings.
 
@@ -111,7 +111,7 @@ def test_a_new_operators_first_three_days(db_url: str, tmp_path: Path, shop: Sho
     their pages: exactly what the shop changed. Day 3: the shop answers one keyword with a
     slider page (HTTP 200): one crawl_blocked alert naming the keyword, no rank alert; and no
     day says anything about search suggestions (the site has none)."""
-    monkeypatch.setenv("NEWCOMER_DB", db_url)
+    monkeypatch.setenv("NEWCOMER_DB", sqlite_url)
     folder = tmp_path / "operator"
     folder.mkdir()
     _ok(_shopwatch(folder, "init"))

@@ -241,19 +241,19 @@ sys.exit(scheduler.serve(path, config, daily=("monitor.service.scheduler:daily_j
 
 
 def test_sigterm_stops_after_the_step_in_progress_and_the_day_resumes_on_start(
-        db_url: str, shop: ShopServer, tmp_path: Path) -> None:
+        sqlite_url: str, shop: ShopServer, tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    path = write_config(tmp_path / "c.toml", demo_config(shop.url, db_url, listing_paths=()))
-    upgrade(db_url)
+    path = write_config(tmp_path / "c.toml", demo_config(shop.url, sqlite_url, listing_paths=()))
+    upgrade(sqlite_url)
     shop.set(slow=0.3)
     root = Path(__file__).resolve().parents[1]
     service = subprocess.Popen([sys.executable, "-c", SERVICE, str(path), "1"], cwd=root,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def crawling() -> bool:
-        with session_scope(db_url) as s:
+        with session_scope(sqlite_url) as s:
             return bool(s.scalar(select(func.count()).select_from(CrawlRun)
                                  .where(CrawlRun.status == "running")))
 
@@ -263,7 +263,7 @@ def test_sigterm_stops_after_the_step_in_progress_and_the_day_resumes_on_start(
     assert service.returncode == 0, err[-2000:]
     assert "SIGTERM received: stopping after the step in progress" in err
     assert "scheduler stopped" in err
-    with session_scope(db_url) as s:
+    with session_scope(sqlite_url) as s:
         day = s.scalars(select(JobRun)).one()
         assert (day.status, day.detail) == ("interrupted", "stopped after crawl")
         # the crawl itself ran to its end: its own process did not get the signal
@@ -273,7 +273,7 @@ def test_sigterm_stops_after_the_step_in_progress_and_the_day_resumes_on_start(
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def done() -> bool:
-        with session_scope(db_url) as s:
+        with session_scope(sqlite_url) as s:
             return s.scalar(select(JobRun.status)) == "done"
 
     try:
