@@ -91,9 +91,13 @@ def stage_build(path: Path, limit: int | None, workers: int, store: bool) -> dic
             for group, rank, title in _lines(path, limit))
     counts = count_documents(docs, segmenter, workers)
     rows = term_rows(counts, limit=2000)
-    seconds = time.perf_counter() - start
+    build_seconds = time.perf_counter() - start
+    demand_seconds = _with_demand(rows)  # an imported search-term report joined in
+    seconds = build_seconds + demand_seconds
     result: dict[str, object] = {
-        "workers": workers, "seconds": round(seconds, 2), "titles": sum(
+        "workers": workers, "seconds": round(seconds, 2),
+        "build_seconds": round(build_seconds, 2), "demand_seconds": round(demand_seconds, 2),
+        "titles": sum(
             t.documents for t in counts.tables.values()), "characters": counts.characters,
         "chars_per_s": round(counts.characters / seconds), "rows": len(rows),
         "phrases": sum(r.kind == "phrase" for r in rows),
@@ -102,6 +106,38 @@ def stage_build(path: Path, limit: int | None, workers: int, store: bool) -> dic
         result["store_seconds"] = _store(rows)
     result["peak_rss_mb"] = _peak_mb()
     return result
+
+
+# the weekly reports of 30 groups: 生意参谋's 搜索排行 lists 500 terms per category and list,
+# a Helium 10 or Brand Analytics export for a brand's terms a few thousand
+DEMAND_PHRASES = 20_000
+
+
+def _with_demand(rows: list[Any]) -> float:
+    """The library rows' demand from an imported report, as ``keywords.library`` joins it:
+    ``DEMAND_PHRASES`` reported phrases made of the library's own terms (two at a time, so
+    that most terms are found in some), each with a volume and a rank; then every term's
+    score combined with its demand. Returns the seconds taken."""
+    import datetime as dt
+    import random
+
+    from db.models import SearchDemand
+    from keywords.demand import combined_score, demand_of
+    from keywords.titles import compact
+
+    terms = sorted({r.term for r in rows})
+    pick = random.Random(2026)
+    week = dt.date(2026, 11, 23)
+    phrases = {f"{pick.choice(terms)} {pick.choice(terms)}" for _ in range(DEMAND_PHRASES)}
+    reported = [SearchDemand(week=week, source="sycm", term=p, term_key=compact(p),
+                             volume=float(pick.randint(100, 500_000)), rank=n)
+                for n, p in enumerate(sorted(phrases), start=1)]
+    start = time.perf_counter()
+    demand = demand_of(terms, reported)
+    scores = [combined_score(r.score, demand.get(r.term), r.top10_share, "steady")
+              for r in rows]
+    assert len(scores) == len(rows) and demand
+    return time.perf_counter() - start
 
 
 def _store(rows: list[object]) -> float:
