@@ -50,10 +50,10 @@ def own_products(session: Session, groups: Sequence[str], day: dt.date | None = 
     if own and last is not None:
         runs = select(CrawlRun.id).where(CrawlRun.day.between(
             last - dt.timedelta(days=RANKED_DAYS - 1), last))
-        seen = set(session.execute(
+        seen = {(keyword_id, product_id) for keyword_id, product_id in session.execute(
             select(RankObservation.keyword_id, RankObservation.product_id).distinct()
             .where(RankObservation.product_id.in_(own),
-                   RankObservation.crawl_run_id.in_(runs))).tuples())
+                   RankObservation.crawl_run_id.in_(runs)))}
     group_of = {kid: group for kid, group in session.execute(
         select(Keyword.id, Keyword.group).where(Keyword.group.in_(groups)))}
     pairs = {(group_of[kid], pid) for kid, pid in seen if kid in group_of}

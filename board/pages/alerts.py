@@ -20,7 +20,7 @@ from db import repo
 from monitor.notify.explain import explain
 
 CHART_DAYS = 30
-PER_PAGE = 50  # alerts per page of the inbox
+PER_PAGE = 200  # alerts per page of the inbox (a busy day of a large catalogue: 2 pages)
 MAX_MUTE_DAYS = 365
 
 
