@@ -231,3 +231,45 @@ def test_the_fleets_rate_limit_and_shared_back_off() -> None:
         assert one.blocked("shop", 1.0) == 1.0
         assert two.blocked("shop", 1.0) == 2.0
         assert 1.5 < one.try_acquire("shop", "f", 5, 0.0) <= 2.0
+
+
+def test_ctrl_c_while_run_waits_for_the_workers_fails_the_day_with_a_reason(
+        pg_url: str, tmp_path: Path) -> None:
+    """``shopwatch run`` in distributed mode, Ctrl-C while it waits (no worker is running):
+    the day's runs are closed as failed with the reason, and the day is no longer offered
+    to the workers; a rerun of the day starts from there."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from crawlers.distributed.keys import FleetKeys
+
+    shop = ShopServer().start_background()
+    try:
+        with key_prefix() as prefix:
+            path = write_config(tmp_path / "shopwatch.toml", demo_config(
+                shop.url, pg_url, distributed=fleet_section(prefix)))
+            env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPWATCH_")}
+            run = subprocess.Popen([sys.executable, "-m", "monitor.cli", "run", "--config",
+                                    str(path), "--date", DAY.isoformat()], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            server = redis.Redis.from_url(REDIS_URL)
+            active = FleetKeys(prefix).active
+            try:
+                wait_for(lambda: server.get(active) is not None, 60, "the day seeded")
+                run.send_signal(signal.SIGINT)
+                out, err = run.communicate(timeout=60)
+            finally:
+                if run.poll() is None:
+                    run.kill()
+            still_active = server.get(active)
+    finally:
+        shop.shutdown()
+        shop.server_close()
+    assert run.returncode == 130, out + err
+    assert "interrupted" in out + err and "Traceback" not in err
+    runs = _runs(pg_url)
+    assert runs and {r.status for r in runs} == {"failed"}
+    assert all("interrupted while the workers crawled" in (r.error_summary or "") for r in runs)
+    assert still_active is None  # the workers are not handed the day any more

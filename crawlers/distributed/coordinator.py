@@ -68,6 +68,12 @@ def crawl_distributed(config: Config, day: dt.date, *,
         timed_out = reason is not None and reason.startswith("timed out")
     except redis.RedisError as exc:
         reason = f"Redis: {type(exc).__name__}: {exc}"
+    except KeyboardInterrupt:  # Ctrl-C while the workers crawl: the day is failed, not open
+        reason = "interrupted while the workers crawled (Ctrl-C); run the day again"
+        with session_scope(config.database_url) as session:
+            repo.fail_unfinished_runs(session, reason, day)
+        _set_state(ledger, f"failed: {reason}")  # the workers stop taking the day's work
+        raise
     if reason is not None:
         with session_scope(config.database_url) as session:
             closed = repo.fail_unfinished_runs(session, clean_text(reason) or reason, day)
