@@ -35,12 +35,11 @@ SIZE = 256  # reads kept, the least recently used dropped first
 def data_version(session: Session) -> tuple[Hashable, ...]:
     """The crawl runs' count, newest id, start and end; the newest keyword library and
     search-demand rows (a build or an import replaces rows: new ids)."""
-    row = session.execute(select(func.count(), func.max(CrawlRun.id),
-                                 func.max(CrawlRun.started_at),
-                                 func.max(CrawlRun.finished_at))).one()
-    library = session.scalar(select(func.max(KeywordTermWeek.id)))
-    demand = session.scalar(select(func.max(SearchDemand.id)))
-    return (*row, library, demand)
+    return tuple(session.execute(select(
+        func.count(CrawlRun.id), func.max(CrawlRun.id), func.max(CrawlRun.started_at),
+        func.max(CrawlRun.finished_at),
+        select(func.max(KeywordTermWeek.id)).scalar_subquery(),
+        select(func.max(SearchDemand.id)).scalar_subquery())).one())
 
 
 class ReadCache:

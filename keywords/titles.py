@@ -191,8 +191,9 @@ def suggest(facts: Facts, ranked: Sequence[str], *, limit: int, unit: str,
     for _old, new in swapped:
         vouched.words.add(compact(new))  # it means what the title says
         vouched.sources.append(new)
-    same = {compact(w) for group in facts.synonyms if any(compact(m) in
-            {compact(x) for x in middle} for m in group) for w in group}
+    in_title = {compact(w) for w in middle}
+    same = {compact(w) for group in facts.synonyms
+            if any(compact(m) in in_title for m in group) for w in group}
     while middle and not fits(middle):  # too long already: the weakest selling point goes
         weakest = min(reversed(middle), key=lambda w: scores.get(w, 0.0))
         middle.remove(weakest)

@@ -44,10 +44,9 @@ def _names(ctx: Ctx, alerts: list[Any]) -> dict[tuple[str, str], str]:
     return product_titles(ctx.db, alerts)
 
 
-def _explained(ctx: Ctx, alerts: list[Any],
-               names: dict[tuple[str, str], str] | None = None) -> dict[int, str]:
+def _explained(ctx: Ctx, alerts: list[Any], names: dict[tuple[str, str], str],
+               ) -> dict[int, str]:
     """What each alert says in the board's language (the digest's and chat's sentences)."""
-    names = _names(ctx, alerts) if names is None else names
     return {a.id: explain(a, ctx.language, names) for a in alerts}
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -20,28 +19,10 @@ from board.queries.keywords import Gap, LibraryView, coverage_gaps, library_of, 
 from board.web import Ctx, page
 from config import Config
 from keywords.export import build_export, coverage_path, export, titles_path
-from keywords.library import segmenter_for
-from keywords.segment import Segmenter
 
 PARTS: dict[str, Callable[[Path], Path]] = {"titles": titles_path, "coverage": coverage_path}
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-# Loading jieba's dictionaries takes seconds: the board keeps one segmenter per word lists.
-# A segmenter is not thread-safe (it numbers new words as it meets them), so downloads, which
-# the board serves from a thread pool, take turns; they are rare.
-_SEGMENTERS: dict[tuple[tuple[str, ...], tuple[str, ...]], Segmenter] = {}
-_TURN = threading.Lock()
-
-
-def _segmenter(config: Config) -> Segmenter:
-    library = config.keyword_library
-    key = (tuple(library.user_words), tuple(library.stop_words))
-    if key not in _SEGMENTERS:
-        _SEGMENTERS.clear()  # the config changed: the old lists are not needed again
-        _SEGMENTERS[key] = segmenter_for(config)
-    return _SEGMENTERS[key]
-
 
 @page()
 def library(ctx: Ctx) -> Response:
@@ -69,9 +50,7 @@ def download(ctx: Ctx) -> Response:
     day = shown_day(ctx)
     group = ctx.arg("group") or None
     part = ctx.arg("part") if fmt == "csv" and ctx.arg("part") in PARTS else ""
-    with _TURN:
-        data = replace(build_export(ctx.db, ctx.config, group, day, _segmenter(ctx.config)),
-                       language=ctx.language)
+    data = replace(build_export(ctx.db, ctx.config, group, day), language=ctx.language)
     name = f"keywords-{day.isoformat()}{'-' + group if group else ''}{'-' + part if part else ''}"
     with tempfile.TemporaryDirectory(prefix="shopwatch-board-") as folder:
         path = Path(folder) / f"keywords.{fmt}"

@@ -44,8 +44,15 @@ def overview(ctx: Ctx) -> Response:
             return None
         return round(before.average - today.average, 1)
 
+    def page_one_change(before: RankDay) -> int | None:
+        """Keywords with us on page 1 gained since ``before`` (negative: lost)."""
+        if today.page_one is None or before.page_one is None:
+            return None
+        return today.page_one - before.page_one
+
     return ctx.render(
-        "overview.html", day=day, rank_change=rank_change, previous=day - dt.timedelta(days=1),
+        "overview.html", day=day, rank_change=rank_change,
+        page_one_change=page_one_change, previous=day - dt.timedelta(days=1),
         following=day + dt.timedelta(days=1),
         severities=[(s, sorted(by_severity[s], key=lambda k: -k[1])) for s in SEVERITIES
                     if by_severity.get(s)],
