@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ import pytest
 import redis
 
 from config import load_config
+from crawlers.distributed.components import ledger_for
 from crawlers.distributed.coordinator import crawl_distributed
+from crawlers.distributed.keys import SEEDING, FleetKeys
 from crawlers.runner import crawl_in_child
 from db.session import session_scope, upgrade
 from demoshop.server import ShopServer
@@ -158,6 +161,30 @@ def test_workers_once_stop_when_drained_and_run_seeds_once(
     found = day_data(pg_url, DAYS[0])
     assert {k: v for k, v in found.items() if k != "alerts"} == \
         {k: v for k, v in reference[DAYS[0]].items() if k != "alerts"}
+
+
+def test_a_once_worker_waits_while_the_day_is_still_being_seeded(tmp_path: Path) -> None:
+    """A day's work is queued in chunks: a `--once` worker that finds the day active and its
+    queues empty while the coordinator is still seeding waits for the rest; it stops once the
+    day is seeded and drained."""
+    with key_prefix() as prefix:
+        path = write_config(tmp_path / "shopwatch.toml", demo_config(
+            "http://127.0.0.1:9", f"sqlite:///{tmp_path / 'shopwatch.db'}",
+            distributed=fleet_section(prefix)))
+        server = redis.Redis.from_url(REDIS_URL)
+        ledger = ledger_for(load_config(path), DAYS[0], "seeding", server)
+        server.set(ledger.keys.state, SEEDING)
+        server.set(FleetKeys(prefix).active, ledger.keys.active)
+        worker = start_worker(path, tmp_path / "worker.log", "--once")
+        try:
+            wait_for(lambda: any(server.scan_iter(match=f"{prefix}:worker:*")), 60,
+                     "the worker's first heartbeat")
+            time.sleep(1.0)  # five looks (poll_s 0.2) at an active day with empty queues
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+            server.set(ledger.keys.state, "crawling")  # seeded, and nothing left
+            assert worker.wait(30) == 0
+        finally:
+            stop([worker])
 
 
 def test_a_worker_killed_halfway_costs_retries_not_data(

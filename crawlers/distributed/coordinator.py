@@ -29,7 +29,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 
 from config import Config
 from crawlers.distributed.components import fleet, ledger_for
-from crawlers.distributed.keys import FleetKeys
+from crawlers.distributed.keys import SEEDING, FleetKeys
 from crawlers.distributed.ledger import Ledger
 from crawlers.distributed.serial import RequestSerializer
 from crawlers.health import BLOCKED, COUNTERS, SiteHealth
@@ -117,11 +117,15 @@ def seed(config: Config, day: dt.date, ledger: Ledger) -> int:
             runs[f"{site}/{name}"] = f"{run_id}:{attempt}:{site_id}"
         spiders.append((spider, set(pipeline.runs)))
     ledger.set_runs(runs)
-    ledger.server.set(ledger.keys.state, "crawling", ex=ledger.ttl)
+    # "seeding" until the last chunk is queued: a worker that drains the first chunks before
+    # the rest arrive (or looks before the first) must not take the day for done
+    ledger.server.set(ledger.keys.state, SEEDING, ex=ledger.ttl)
     ledger.server.set(FleetKeys(ledger.keys.prefix).active, ledger.keys.active, ex=ledger.ttl)
     serializer = RequestSerializer(config)
-    return sum(asyncio.run(_queue_start(spider, sites, ledger, serializer))
-               for spider, sites in spiders)
+    queued = sum(asyncio.run(_queue_start(spider, sites, ledger, serializer))
+                 for spider, sites in spiders)
+    ledger.server.set(ledger.keys.state, "crawling", ex=ledger.ttl)
+    return queued
 
 
 SEED_CHUNK = 5000

@@ -12,6 +12,8 @@ import redis
 
 from config.schema import DistributedConfig
 
+SEEDING = "seeding"  # the day's state while the coordinator is still queueing its work
+
 
 def connect(settings: DistributedConfig) -> redis.Redis:
     """A client that gives up on a dead server within seconds instead of hanging."""
@@ -51,7 +53,7 @@ class DayKeys:
 
     @property
     def state(self) -> str:
-        """"crawling", "done" or "failed: why": set at seeding; its loss = Redis lost the day"""
+        """"seeding", "crawling", "done" or "failed: why"; its loss = Redis lost the day"""
         return f"{self.base}:state"
 
     @property

@@ -17,7 +17,7 @@ from typing import Any
 
 import redis
 
-from crawlers.distributed.keys import DayKeys
+from crawlers.distributed.keys import SEEDING, DayKeys
 
 # KEYS: queue, doing list, the day's set of doing lists; ARGV: ttl
 _TAKE = """
@@ -110,6 +110,10 @@ class Ledger:
     def outstanding(self) -> int:
         """Requests queued or in a worker's hands, read in one atomic step."""
         return int(self._outstanding(keys=[*self.all_queue_keys(), self.keys.doing_lists]))
+
+    def seeding(self) -> bool:
+        """The coordinator is still queueing the day's work: drained queues mean nothing yet."""
+        return self.server.get(self.keys.state) == SEEDING.encode()
 
     def queued(self) -> dict[str, int]:
         """Queue depth per spider."""

@@ -133,7 +133,8 @@ class Worker:
                         beat.set(state="idle")
                         continue
                     if self.stop_when_drained and (worked or ledger is not None) \
-                            and (ledger is None or ledger.outstanding() == 0):
+                            and (ledger is None
+                                 or (ledger.outstanding() == 0 and not ledger.seeding())):
                         return 0
                 except redis.RedisError as exc:
                     log.warning("Redis: %s", exc)
