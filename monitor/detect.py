@@ -57,7 +57,7 @@ today_sites AS (  -- a good run today and one before it to compare with
   SELECT site_id FROM good WHERE k = 1 AND day = :day
   INTERSECT SELECT site_id FROM good WHERE k = 2
 ),
-daily AS (
+daily AS NOT MATERIALIZED (  -- see LISTINGS_SQL's note on NOT MATERIALIZED
   SELECT g.k, o.keyword_id, o.product_id, MIN(o.organic_position) AS pos
   FROM rank_observations o JOIN good g ON g.id = o.crawl_run_id
   WHERE g.k <= :median_of + 1 AND o.organic_position IS NOT NULL
@@ -97,6 +97,10 @@ WHERE (p.is_own AND pair.before IS NOT NULL
 # with a search-card price. Runs that stored something count: a partial run's pages are real.
 # For each field the last observation before today that had it (an unknown price or stock is
 # skipped, never a change).
+# NOT MATERIALIZED (PostgreSQL 12+, SQLite 3.35+): a CTE used twice is otherwise computed once
+# and the planner knows nothing of its rows; PostgreSQL then guessed 18 rows for 50,000
+# products and joined the medians by nested loop, 1.25 billion comparisons (91 s at 50,000
+# products, bench/monitor/large.py). Inlined, the tables' statistics plan hash joins.
 LISTINGS_SQL = """
 WITH runs AS (
   SELECT r.id, r.site_id, r.day,
@@ -105,11 +109,11 @@ WITH runs AS (
   WHERE r.spider IN ('listings', 'ranks') AND r.status IN ('ok', 'partial')
     AND r.day <= :day AND r.day > :since
 ),
-paged AS (
+paged AS NOT MATERIALIZED (
   SELECT DISTINCT s.product_id FROM product_snapshots s JOIN runs r ON r.id = s.crawl_run_id
   WHERE r.src = 'page'
 ),
-snap AS (
+snap AS NOT MATERIALIZED (
   SELECT s.product_id, r.day, r.src, s.price, s.in_stock, s.sales_count, s.title
   FROM product_snapshots s JOIN runs r ON r.id = s.crawl_run_id
   WHERE r.src = 'page' OR s.product_id NOT IN (SELECT product_id FROM paged)
