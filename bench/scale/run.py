@@ -267,6 +267,8 @@ def main() -> int:
     parser.add_argument("--queued", type=int, default=100_000)
     parser.add_argument("--skip-single", action="store_true",
                         help="only the workers (and Redis memory)")
+    parser.add_argument("--out", help="results file name in bench/scale (default results.json, "
+                                      "or results-workers.json with --skip-single)")
     args = parser.parse_args()
     import tempfile
 
@@ -308,7 +310,7 @@ def main() -> int:
                       "pages_rendered": rendered, "servers": args.servers,
                       "concurrency": args.concurrency},
               "runs": results, "redis": memory}
-    out = HERE / ("results-workers.json" if args.skip_single else "results.json")
+    out = HERE / (args.out or ("results-workers.json" if args.skip_single else "results.json"))
     out.write_text(json.dumps(report, indent=2), "utf-8")
     print("| mode | pages | seconds | pages/s | rows/s | peak RSS MB (crawl child) |")
     print("| --- | --- | --- | --- | --- | --- |")

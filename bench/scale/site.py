@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import product
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -33,7 +33,7 @@ def key(path_and_query: str) -> str:
     return parts.path + "?" + urlencode(sorted(parse_qsl(parts.query)))
 
 
-def keywords(count: int) -> list[str]:
+def _distinct() -> list[str]:
     """Search terms that find products: a category noun with one or two of its words."""
     terms: list[str] = []
     for noun, (_shops, _prices, attributes, modifiers) in catalog.CATEGORIES.items():
@@ -41,7 +41,26 @@ def keywords(count: int) -> list[str]:
         terms += [f"{noun} {a}" for a in attributes]
         terms += [f"{noun} {m}" for m in modifiers]
         terms += [f"{noun} {m} {a}" for m, a in product(modifiers, attributes)]
-    return terms[:count]
+    return terms
+
+
+def keywords(count: int) -> list[str]:
+    """``count`` search terms: the demo shop's distinct searches (256), then numbered copies
+    of them ("扫地机器人 静音 2"), each answered with its original's result pages (see
+    ``render``): a crawl of 2,000 keywords parses 2,000 x 3 result pages, while the shop
+    renders only the distinct ones."""
+    distinct = _distinct()
+    terms = distinct[:count]
+    copy = 2
+    while len(terms) < count:
+        terms += [f"{t} {copy}" for t in distinct][:count - len(terms)]
+        copy += 1
+    return terms
+
+
+def original(term: str, distinct: frozenset[str]) -> str:
+    """The distinct search a numbered copy stands for."""
+    return term if term in distinct else term.rpartition(" ")[0]
 
 
 def urls(size: int, terms: list[str], pages: int) -> Iterator[str]:
@@ -49,9 +68,13 @@ def urls(size: int, terms: list[str], pages: int) -> Iterator[str]:
     for item in catalog.catalogue(1, 7, size):
         yield f"/item/{item.id}.html"
     for term in terms:
-        for page in range(1, pages + 1):
-            yield "/search?" + urlencode({"q": term, "page": page})
-        yield "/suggest?" + urlencode({"q": term})
+        yield from _term_paths(term, pages)
+
+
+def _term_paths(term: str, pages: int) -> list[str]:
+    return [*("/search?" + urlencode({"q": term, "page": page})
+              for page in range(1, pages + 1)),
+            "/suggest?" + urlencode({"q": term})]
 
 
 def render(size: int, terms: list[str], pages: int, out: Path) -> int:
@@ -69,12 +92,22 @@ def render(size: int, terms: list[str], pages: int, out: Path) -> int:
         except urllib.error.HTTPError as exc:
             found[key(path)] = (exc.code, "text/html", exc.read())
 
+    distinct = frozenset(_distinct())
+    originals = list(dict.fromkeys(original(t, distinct) for t in terms))
     try:
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(fetch, urls(size, terms, pages)))
+            list(pool.map(fetch, urls(size, originals, pages)))
     finally:
         shop.shutdown()
         shop.server_close()
+    for term in terms:  # a numbered copy: its original's pages, their next-page links its own
+        base = original(term, distinct)
+        if base != term:
+            link = (f"q={quote_plus(base)}&".encode(), f"q={quote_plus(term)}&".encode())
+            for mine, theirs in zip(_term_paths(term, pages), _term_paths(base, pages),
+                                    strict=True):
+                status, ctype, body = found[key(theirs)]
+                found[key(mine)] = (status, ctype, body.replace(*link))
     out.write_bytes(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
     return len(found)
 
